@@ -1,0 +1,328 @@
+//! The shape of a `jit/v1` document as data.
+//!
+//! One table drives both the AST builder (unknown fields, types, required
+//! fields) and the generated JSON Schema (`schemas/jit-policy.v1.schema.json`),
+//! so the schema accepts exactly the structure the parser accepts.
+
+use crate::diag::Code;
+
+/// The type of a field.
+#[derive(Debug, Clone, Copy)]
+pub enum Ty {
+    Str(Format),
+    Bool,
+    /// An integer, at least the given minimum.
+    Int(i64),
+    /// A list of strings; `true` when the list must not be empty.
+    StrList(Format, bool),
+    /// A map of string to string.
+    StrMap,
+    Obj(&'static Shape),
+    /// A map from names to objects (`roles`, `paths`, ...).
+    Named(&'static Shape),
+    /// A list of objects (`windows`).
+    List(&'static Shape),
+}
+
+/// Structural format of a string, mirrored as a JSON Schema pattern or enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Any,
+    Version,
+    Name,
+    Duration,
+    TimeOfDay,
+    Timestamp,
+    Day,
+    SubjectKind,
+    Capability,
+}
+
+impl Format {
+    /// The JSON Schema pattern for this format, if any.
+    pub fn pattern(self) -> Option<&'static str> {
+        match self {
+            Format::Name => Some(NAME_PATTERN),
+            Format::Duration => Some(r"^([0-9]+(s|m|h|d|w))+$"),
+            Format::TimeOfDay => Some(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+            Format::Timestamp => Some(
+                r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})$",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The allowed values of an enumerated format.
+    pub fn values(self) -> Option<&'static [&'static str]> {
+        match self {
+            Format::Version => Some(crate::syntax::SUPPORTED_VERSIONS),
+            Format::Day => Some(DAYS),
+            Format::SubjectKind => Some(&["workload", "human"]),
+            Format::Capability => Some(CAPABILITIES),
+            _ => None,
+        }
+    }
+}
+
+/// Names of roles, policies and bindings: lowercase, digits, `-` and `_`;
+/// they become OpenBao policy names, which OpenBao lower-cases.
+pub const NAME_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,62}$";
+pub const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+pub const CAPABILITIES: &[&str] = &[
+    "create", "read", "update", "patch", "delete", "list", "sudo", "deny",
+];
+
+/// One field of an object.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+    /// The code reported when a required field is missing.
+    pub missing: Code,
+    pub doc: &'static str,
+}
+
+/// An object type.
+#[derive(Debug)]
+pub struct Shape {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub fields: &'static [Field],
+    /// At least one of these fields must be present.
+    pub one_of_required: &'static [&'static str],
+}
+
+impl Shape {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+    pub fn field_names(&self) -> Vec<&'static str> {
+        self.fields.iter().map(|f| f.name).collect()
+    }
+}
+
+const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+        missing: Code::MissingField,
+        doc,
+    }
+}
+const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Field {
+    Field {
+        name,
+        ty,
+        required: true,
+        missing: Code::MissingField,
+        doc,
+    }
+}
+
+const S: Ty = Ty::Str(Format::Any);
+
+pub static AWS: Shape = Shape {
+    name: "aws",
+    doc: "AWS IAM permissions",
+    fields: &[
+        req(
+            "actions",
+            Ty::StrList(Format::Any, true),
+            "IAM actions, e.g. `rds-db:connect`",
+        ),
+        req("resources", Ty::StrList(Format::Any, true), "resource ARNs"),
+    ],
+    one_of_required: &[],
+};
+
+pub static GCP: Shape = Shape {
+    name: "gcp",
+    doc: "GCP IAM role on a resource",
+    fields: &[
+        req("role", S, "role name, e.g. `roles/cloudsql.client`"),
+        req(
+            "resource",
+            S,
+            "the resource the binding is set on, e.g. `projects/acme-prod`",
+        ),
+    ],
+    one_of_required: &[],
+};
+
+pub static AZURE: Shape = Shape {
+    name: "azure",
+    doc: "Azure role definition at a scope",
+    fields: &[
+        req("role_definition_id", S, "full role definition id"),
+        req("scope", S, "the scope of the assignment"),
+    ],
+    one_of_required: &[],
+};
+
+pub static PATH: Shape = Shape {
+    name: "path",
+    doc: "OpenBao ACL path rule",
+    fields: &[req(
+        "capabilities",
+        Ty::StrList(Format::Capability, true),
+        "OpenBao capabilities",
+    )],
+    one_of_required: &[],
+};
+
+pub static OPENBAO: Shape = Shape {
+    name: "openbao",
+    doc: "OpenBao / Vault ACL paths",
+    fields: &[req(
+        "paths",
+        Ty::Named(&PATH),
+        "path rules keyed by path (HCL: `path \"p\" { ... }` blocks)",
+    )],
+    one_of_required: &[],
+};
+
+pub static ROLE: Shape = Shape {
+    name: "role",
+    doc: "What may be done",
+    fields: &[
+        opt("description", S, "free text"),
+        opt(
+            "allow_wildcards",
+            Ty::Bool,
+            "allow `*` and service-wide actions",
+        ),
+        opt("aws", Ty::Obj(&AWS), "AWS permissions"),
+        opt("gcp", Ty::Obj(&GCP), "GCP permissions"),
+        opt("azure", Ty::Obj(&AZURE), "Azure permissions"),
+        opt("openbao", Ty::Obj(&OPENBAO), "OpenBao permissions"),
+    ],
+    one_of_required: &["aws", "gcp", "azure", "openbao"],
+};
+
+pub static WINDOW: Shape = Shape {
+    name: "window",
+    doc: "A recurring weekly window",
+    fields: &[
+        req(
+            "days",
+            Ty::StrList(Format::Day, true),
+            "days the window starts on",
+        ),
+        req("start", Ty::Str(Format::TimeOfDay), "HH:MM local start"),
+        req(
+            "end",
+            Ty::Str(Format::TimeOfDay),
+            "HH:MM local end; before start means overnight",
+        ),
+        opt("timezone", S, "IANA time zone, default UTC"),
+    ],
+    one_of_required: &[],
+};
+
+pub static REQUIRE: Shape = Shape {
+    name: "require",
+    doc: "Conditions on the request",
+    fields: &[
+        opt("mfa", Ty::Bool, "multi-factor authentication required"),
+        opt(
+            "source_cidrs",
+            Ty::StrList(Format::Any, true),
+            "allowed source networks",
+        ),
+        opt("principal_tags", Ty::StrMap, "required principal tags"),
+    ],
+    one_of_required: &[],
+};
+
+pub static APPROVAL: Shape = Shape {
+    name: "approval",
+    doc: "Who approves",
+    fields: &[
+        req(
+            "approvers",
+            Ty::StrList(Format::Any, true),
+            "`user:` or `group:` approvers",
+        ),
+        opt("min_approvals", Ty::Int(1), "approvals needed, default 1"),
+    ],
+    one_of_required: &[],
+};
+
+pub static POLICY: Shape = Shape {
+    name: "policy",
+    doc: "For how long, when, under which conditions, with whose approval",
+    fields: &[
+        opt("description", S, "free text"),
+        opt(
+            "max_session",
+            Ty::Str(Format::Duration),
+            "longest session, 15m..12h, default 1h",
+        ),
+        opt(
+            "max_grant",
+            Ty::Str(Format::Duration),
+            "longest binding, default 30d, at most 366d",
+        ),
+        opt(
+            "windows",
+            Ty::List(&WINDOW),
+            "recurring windows (HCL: `window { ... }` blocks)",
+        ),
+        opt("require", Ty::Obj(&REQUIRE), "request conditions"),
+        opt("approval", Ty::Obj(&APPROVAL), "approval"),
+    ],
+    one_of_required: &[],
+};
+
+pub static SUBJECT: Shape = Shape {
+    name: "subject",
+    doc: "Who receives the role",
+    fields: &[
+        req(
+            "kind",
+            Ty::Str(Format::SubjectKind),
+            "`workload` or `human`",
+        ),
+        req("name", S, "the subject's name"),
+        opt("aws", S, "IAM role or user ARN"),
+        opt("gcp", S, "IAM member, e.g. `serviceAccount:...`"),
+        opt("azure", S, "Entra object id (GUID)"),
+        opt("openbao", S, "OpenBao entity or role-id label"),
+    ],
+    one_of_required: &[],
+};
+
+pub static BINDING: Shape = Shape {
+    name: "binding",
+    doc: "Who gets which role under which policy, from when until when",
+    fields: &[
+        req("role", Ty::Str(Format::Name), "role name"),
+        req("policy", Ty::Str(Format::Name), "policy name"),
+        req("subject", Ty::Obj(&SUBJECT), "the subject"),
+        req("not_before", Ty::Str(Format::Timestamp), "RFC 3339 start"),
+        Field {
+            name: "expires_at",
+            ty: Ty::Str(Format::Timestamp),
+            required: true,
+            missing: Code::MissingExpiry,
+            doc: "RFC 3339 end (required: no standing privilege)",
+        },
+        opt("justification", S, "why"),
+        opt("ticket", S, "change ticket"),
+    ],
+    one_of_required: &[],
+};
+
+pub static DOCUMENT: Shape = Shape {
+    name: "document",
+    doc: "A jit/v1 policy document",
+    fields: &[
+        req("version", Ty::Str(Format::Version), "document version"),
+        opt("roles", Ty::Named(&ROLE), "roles by name"),
+        opt("policies", Ty::Named(&POLICY), "policies by name"),
+        opt("bindings", Ty::Named(&BINDING), "bindings by name"),
+    ],
+    one_of_required: &[],
+};

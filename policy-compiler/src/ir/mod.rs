@@ -1,0 +1,182 @@
+//! The typed IR: resolved names, parsed times, zones and networks.
+//!
+//! The IR knows no lowering target. [`is_active`] is the single definition
+//! of when a binding grants access; every target's output is tested against
+//! it.
+
+mod window;
+
+pub use window::{active_intervals, DaySet, Window};
+
+use crate::source::Span;
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// All resolved definitions of a set of documents, sorted by name.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub roles: BTreeMap<String, Arc<Role>>,
+    pub policies: BTreeMap<String, Arc<Policy>>,
+    pub bindings: Vec<Binding>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    pub allow_wildcards: bool,
+    pub aws: Option<AwsPermissions>,
+    pub gcp: Option<GcpPermissions>,
+    pub azure: Option<AzurePermissions>,
+    pub openbao: Option<Vec<PathRule>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsPermissions {
+    pub span: Span,
+    pub actions: Vec<(String, Span)>,
+    pub resources: Vec<(String, Span)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GcpPermissions {
+    pub span: Span,
+    pub role: String,
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzurePermissions {
+    pub span: Span,
+    pub role_definition_id: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathRule {
+    pub path: String,
+    pub span: Span,
+    pub capabilities: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    /// Longest session, seconds.
+    pub max_session: i64,
+    /// Longest grant, seconds.
+    pub max_grant: i64,
+    pub max_grant_span: Option<Span>,
+    pub windows: Vec<Window>,
+    pub require: Requirements,
+    pub approval: Option<Approval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Requirements {
+    pub span: Option<Span>,
+    pub mfa: bool,
+    pub source_cidrs: Vec<Cidr>,
+    pub principal_tags: BTreeMap<String, String>,
+}
+
+impl Requirements {
+    pub fn is_empty(&self) -> bool {
+        !self.mfa && self.source_cidrs.is_empty() && self.principal_tags.is_empty()
+    }
+}
+
+/// A network in canonical text form (`10.0.0.0/8`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cidr(pub String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approval {
+    pub span: Span,
+    pub approvers: Vec<String>,
+    pub min_approvals: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubjectKind {
+    Workload,
+    Human,
+}
+
+impl SubjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Workload => "workload",
+            SubjectKind::Human => "human",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub span: Span,
+    pub kind: SubjectKind,
+    pub name: String,
+    pub aws: Option<String>,
+    pub gcp: Option<String>,
+    pub azure: Option<String>,
+    pub openbao: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub name: String,
+    pub span: Span,
+    pub role: Arc<Role>,
+    pub policy: Arc<Policy>,
+    pub subject: Subject,
+    pub not_before: Timestamp,
+    pub expires_at: Timestamp,
+    pub expires_span: Span,
+    pub justification: Option<String>,
+    pub ticket: Option<String>,
+}
+
+/// Whether `binding` grants access at `at`: `not_before <= at < expires_at`
+/// and, when the policy has windows, `at` falls inside one of them in the
+/// window's own time zone.
+pub fn is_active(binding: &Binding, at: Timestamp) -> bool {
+    binding.not_before <= at
+        && at < binding.expires_at
+        && (binding.policy.windows.is_empty()
+            || binding.policy.windows.iter().any(|w| w.contains(at)))
+}
+
+/// Where a binding stands at an instant, as the provider reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Active,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Active => "active",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// The grant's phase at `at` (windows aside: a binding inside its grant but
+/// outside a window is still `active`; the clouds enforce the window).
+pub fn status(binding: &Binding, at: Timestamp) -> Status {
+    if at < binding.not_before {
+        Status::Pending
+    } else if at < binding.expires_at {
+        Status::Active
+    } else {
+        Status::Expired
+    }
+}

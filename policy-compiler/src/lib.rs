@@ -1,0 +1,98 @@
+//! # jit policy compiler
+//!
+//! The `jit/v1` policy language, compiled in one pipeline of pure stages,
+//! each a public function with its own types:
+//!
+//! ```text
+//!  text ──syntax::parse──▶ Node tree (spans) ──ast::build_document──▶ ast::Document
+//!       ──resolve::resolve──▶ ir::Model ──validate::validate──▶ (diagnostics)
+//!       ──lower::lower_binding(target)──▶ target models ──render──▶ JSON / HCL / CEL text
+//! ```
+//!
+//! [`compile`] runs the whole pipeline over a [`SourceMap`]. Compilation is
+//! deterministic and never reads the clock; [`ir::is_active`] is the one
+//! definition of when a grant is in force.
+
+pub mod ast;
+pub mod diag;
+pub mod explain;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod render;
+pub mod resolve;
+pub mod sarif;
+pub mod schema;
+pub mod source;
+pub mod syntax;
+pub mod validate;
+
+use diag::Diagnostics;
+use lower::{Lowered, Options, Target};
+use source::SourceMap;
+
+/// Everything one compilation produced.
+#[derive(Debug, Default)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    pub model: ir::Model,
+    /// One entry per resolved binding, sorted by name. Empty when
+    /// `diagnostics` has errors.
+    pub outputs: Vec<Lowered>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
+/// Parse and build the AST of every file; syntax errors are collected.
+pub fn parse_all(sources: &SourceMap, diags: &mut Diagnostics) -> Vec<ast::Document> {
+    let mut docs = Vec::new();
+    for (id, file) in sources.files() {
+        let root = match syntax::parse(id, file) {
+            Ok(root) => root,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        if let Err(d) = syntax::read_version(&root) {
+            diags.push(d);
+            continue;
+        }
+        if let Some(doc) = ast::build_document(id, &root, diags) {
+            docs.push(doc);
+        }
+    }
+    docs
+}
+
+/// Run the whole pipeline: parse, resolve, validate, and lower every binding
+/// to `targets`. Lowering runs even when earlier stages reported errors in
+/// other declarations, so one run reports as much as possible; outputs are
+/// dropped if anything failed.
+pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compilation {
+    let mut diags = Diagnostics::new();
+    let docs = parse_all(&sources, &mut diags);
+    let model = resolve::resolve(&docs, &sources, &mut diags);
+    validate::validate(&model, &resolve::referenced(&docs), &mut diags);
+    let mut outputs: Vec<Lowered> = model
+        .bindings
+        .iter()
+        .map(|b| lower::lower_binding(b, targets, opts, &mut diags))
+        .collect();
+    outputs.sort_by(|a, b| a.binding.cmp(&b.binding));
+    diags.sort();
+    if diags.has_errors() {
+        outputs.clear();
+    }
+    Compilation {
+        sources,
+        diagnostics: diags,
+        model,
+        outputs,
+    }
+}

@@ -1,0 +1,138 @@
+//! Azure PIM: a `roleAssignmentScheduleRequests` body with an absolute
+//! expiry (never `NoExpiration`). PIM has no recurrence, so a policy with
+//! windows cannot be lowered to Azure.
+
+use super::Target;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{AzurePermissions, Binding};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub const API_VERSION: &str = "2020-10-01";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    pub properties: Properties,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Properties {
+    pub principal_id: String,
+    pub role_definition_id: String,
+    pub request_type: &'static str,
+    pub schedule_info: ScheduleInfo,
+    pub justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_info: Option<TicketInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleInfo {
+    pub start_date_time: String,
+    pub expiration: Expiration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expiration {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub end_date_time: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketInfo {
+    pub ticket_number: String,
+    pub ticket_system: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureOutput {
+    pub request: Request,
+    /// Where to PUT the request: scope, deterministic request name, API version.
+    pub url: String,
+    pub scope: String,
+}
+
+pub(super) fn lower(
+    b: &Binding,
+    perms: &AzurePermissions,
+    principal: &str,
+    diags: &mut Diagnostics,
+) -> Option<AzureOutput> {
+    if let Some(w) = b.policy.windows.first() {
+        diags.push(
+            Diagnostic::at(
+                Code::AzureWindows,
+                w.span,
+                format!("azure: policy `{}` has recurring windows, which Azure PIM schedules cannot express (binding `{}`)", b.policy.name, b.name),
+            )
+            .with_help("bind this role under a policy without windows, or drop the `azure` block from the role; PIM supports one start and one end only"),
+        );
+        return None;
+    }
+    let req = &b.policy.require;
+    if !req.is_empty() {
+        super::target_warning(
+            diags,
+            Code::AzureRequirementNotEnforced,
+            Target::Azure,
+            req.span.unwrap_or(b.policy.span),
+            "a PIM assignment request carries no MFA, source network or tag condition; Azure will not enforce them".to_string(),
+            "enforce them with Conditional Access or PIM role settings (require MFA on activation)",
+        );
+    }
+    let request_name = request_guid(
+        &b.name,
+        &b.not_before.to_string(),
+        &b.expires_at.to_string(),
+    );
+    let url = format!(
+        "{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{request_name}?api-version={API_VERSION}",
+        perms.scope.trim_end_matches('/')
+    );
+    Some(AzureOutput {
+        request: Request {
+            properties: Properties {
+                principal_id: principal.to_string(),
+                role_definition_id: perms.role_definition_id.clone(),
+                request_type: "AdminAssign",
+                schedule_info: ScheduleInfo {
+                    start_date_time: b.not_before.to_string(),
+                    expiration: Expiration {
+                        kind: "AfterDateTime",
+                        end_date_time: b.expires_at.to_string(),
+                    },
+                },
+                justification: b
+                    .justification
+                    .clone()
+                    .unwrap_or_else(|| format!("jit binding {}", b.name)),
+                ticket_info: b.ticket.as_ref().map(|t| TicketInfo {
+                    ticket_number: t.clone(),
+                    ticket_system: "jit".into(),
+                }),
+            },
+        },
+        url,
+        scope: perms.scope.clone(),
+    })
+}
+
+/// A GUID derived from the binding's name and bounds, so the same binding
+/// always PUTs to the same request name.
+fn request_guid(name: &str, from: &str, until: &str) -> String {
+    let h = Sha256::digest(format!("{name}\n{from}\n{until}").as_bytes());
+    let x: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[13..16],
+        &x[17..20],
+        &x[20..32]
+    )
+}

@@ -1,0 +1,245 @@
+//! GCP IAM Conditions: one conditional binding with a CEL expression on
+//! `request.time`. Windows use `getDayOfWeek(tz)` (0 = Sunday),
+//! `getHours(tz)` and `getMinutes(tz)`, so time is `exact`. GCP allows at
+//! most 12 logical operators per condition.
+
+use super::Target;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Binding, GcpPermissions, Window};
+use serde::Serialize;
+
+pub const MAX_LOGICAL_OPERATORS: usize = 12;
+/// Conditional role bindings need IAM policy version 3.
+pub const POLICY_VERSION: u32 = 3;
+
+/// A CEL expression tree of the subset we emit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cel {
+    And(Vec<Cel>),
+    Or(Vec<Cel>),
+    /// `lhs op rhs`, both already CEL text.
+    Cmp(String, &'static str, String),
+    /// `lhs in [a, b, ...]`.
+    In(String, Vec<u8>),
+}
+
+impl Cel {
+    /// `&&` and `||` in the rendered expression (`in` does not count).
+    pub fn logical_operators(&self) -> usize {
+        match self {
+            Cel::And(v) | Cel::Or(v) => {
+                v.len().saturating_sub(1) + v.iter().map(Cel::logical_operators).sum::<usize>()
+            }
+            Cel::Cmp(..) | Cel::In(..) => 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    pub title: String,
+    pub description: String,
+    pub expression: String,
+}
+
+/// The IAM binding, ready for an IAM policy's `bindings` list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IamBinding {
+    pub role: String,
+    pub members: Vec<String>,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GcpOutput {
+    pub binding: IamBinding,
+    /// The resource whose IAM policy receives the binding.
+    pub resource: String,
+    pub logical_operators: usize,
+}
+
+const BASIC_ROLES: &[&str] = &["roles/owner", "roles/editor", "roles/viewer"];
+
+pub(super) fn lower(
+    b: &Binding,
+    perms: &GcpPermissions,
+    member: &str,
+    diags: &mut Diagnostics,
+) -> Option<GcpOutput> {
+    let mut ok = true;
+    if BASIC_ROLES.contains(&perms.role.as_str()) {
+        diags.push(
+            Diagnostic::at(Code::GcpBasicRole, perms.span, format!("gcp: basic role `{}` cannot carry an IAM condition", perms.role))
+                .with_help("use a predefined or custom role (e.g. `roles/cloudsql.client`); GCP rejects conditions on owner, editor and viewer"),
+        );
+        ok = false;
+    }
+    if matches!(member, "allUsers" | "allAuthenticatedUsers") {
+        diags.push(
+            Diagnostic::at(
+                Code::GcpPublicMember,
+                b.subject.span,
+                format!("gcp: `{member}` cannot be granted a conditional binding"),
+            )
+            .with_help("bind a user, group or service account"),
+        );
+        ok = false;
+    }
+    let req = &b.policy.require;
+    let mut dropped = Vec::new();
+    if req.mfa {
+        dropped.push("mfa");
+    }
+    if !req.source_cidrs.is_empty() {
+        dropped.push("source_cidrs");
+    }
+    if !req.principal_tags.is_empty() {
+        dropped.push("principal_tags");
+    }
+    if !dropped.is_empty() {
+        super::target_warning(
+            diags,
+            Code::GcpRequirementNotEnforced,
+            Target::Gcp,
+            req.span.unwrap_or(b.policy.span),
+            format!("IAM Conditions have no attribute for {}; GCP will not enforce {}", dropped.join(", "), if dropped.len() == 1 { "it" } else { "them" }),
+            "enforce these through the broker rule, an access level (BeyondCorp / VPC Service Controls) or an organisation policy",
+        );
+    }
+    let cel = expression(b);
+    let ops = cel.logical_operators();
+    if ops > MAX_LOGICAL_OPERATORS {
+        diags.push(
+            Diagnostic::at(
+                Code::GcpTooManyOperators,
+                b.policy.windows.first().map(|w| w.span).unwrap_or(b.span),
+                format!("gcp: the condition for binding `{}` has {ops} logical operators; GCP allows at most {MAX_LOGICAL_OPERATORS}", b.name),
+            )
+            .with_help("use fewer windows (merge windows with the same hours into one with more days), whole-hour boundaries, or windows that do not cross midnight"),
+        );
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let mut title = format!("jit {}", b.name);
+    title.truncate(100);
+    let mut description = format!(
+        "jit/v1 binding {}: role {} under policy {}, {} to {}",
+        b.name, b.role.name, b.policy.name, b.not_before, b.expires_at
+    );
+    description.truncate(256);
+    Some(GcpOutput {
+        binding: IamBinding {
+            role: perms.role.clone(),
+            members: vec![member.to_string()],
+            condition: Condition {
+                title,
+                description,
+                expression: crate::render::cel(&cel),
+            },
+        },
+        resource: perms.resource.clone(),
+        logical_operators: ops,
+    })
+}
+
+/// The condition of a binding: the grant bounds, then any window.
+pub fn expression(b: &Binding) -> Cel {
+    let mut all = vec![
+        Cel::Cmp(
+            "request.time".into(),
+            ">=",
+            format!("timestamp(\"{}\")", b.not_before),
+        ),
+        Cel::Cmp(
+            "request.time".into(),
+            "<",
+            format!("timestamp(\"{}\")", b.expires_at),
+        ),
+    ];
+    let windows: Vec<Cel> = b.policy.windows.iter().map(window).collect();
+    match windows.len() {
+        0 => {}
+        1 => all.extend(windows),
+        _ => all.push(Cel::Or(windows)),
+    }
+    flatten_and(Cel::And(all))
+}
+
+fn flatten_and(c: Cel) -> Cel {
+    match c {
+        Cel::And(items) => Cel::And(
+            items
+                .into_iter()
+                .flat_map(|i| match flatten_and(i) {
+                    Cel::And(inner) => inner,
+                    other => vec![other],
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn day_of_week(tz: &str) -> String {
+    format!("request.time.getDayOfWeek(\"{tz}\")")
+}
+
+/// `local minute-of-day op minute`, using hours alone on whole hours.
+fn clock(tz: &str, op: &'static str, minute: u16) -> Cel {
+    if minute % 60 == 0 {
+        Cel::Cmp(
+            format!("request.time.getHours(\"{tz}\")"),
+            op,
+            (minute / 60).to_string(),
+        )
+    } else {
+        Cel::Cmp(
+            format!("request.time.getHours(\"{tz}\") * 60 + request.time.getMinutes(\"{tz}\")"),
+            op,
+            minute.to_string(),
+        )
+    }
+}
+
+fn window(w: &Window) -> Cel {
+    let tz = w.zone_name.as_str();
+    let days = |set: crate::ir::DaySet| -> Option<Cel> {
+        (!set.is_all()).then(|| Cel::In(day_of_week(tz), set.iter().collect()))
+    };
+    if w.is_overnight() {
+        let evening = Cel::And(
+            days(w.days)
+                .into_iter()
+                .chain([clock(tz, ">=", w.start)])
+                .collect(),
+        );
+        if w.end == 0 {
+            // Until midnight: nothing of the window falls on the next day.
+            return single(evening);
+        }
+        let morning = Cel::And(
+            days(w.days.next_days())
+                .into_iter()
+                .chain([clock(tz, "<", w.end)])
+                .collect(),
+        );
+        Cel::Or(vec![single(evening), single(morning)])
+    } else {
+        let mut parts: Vec<Cel> = days(w.days).into_iter().collect();
+        if w.start > 0 {
+            parts.push(clock(tz, ">=", w.start));
+        }
+        parts.push(clock(tz, "<", w.end));
+        single(Cel::And(parts))
+    }
+}
+
+/// Unwrap a one-element conjunction.
+fn single(c: Cel) -> Cel {
+    match c {
+        Cel::And(mut v) if v.len() == 1 => v.remove(0),
+        other => other,
+    }
+}

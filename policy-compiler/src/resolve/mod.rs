@@ -1,0 +1,567 @@
+//! AST -> IR: names, references, defaults and value parsing.
+//!
+//! Names are unique per kind across all documents of a compilation.
+//! A declaration with errors is left out of the IR (its errors are
+//! reported), and references to it do not produce follow-on errors.
+
+pub mod values;
+
+use crate::ast::{self, Document, Str};
+use crate::diag::{suggestion_help, Code, Diagnostic, Diagnostics};
+use crate::ir::{self, DaySet, Model, Window};
+use crate::source::{SourceMap, Span};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use values::{DAY, HOUR, MINUTE};
+
+/// Bounds of the language.
+pub const MAX_SESSION_MIN: i64 = 15 * MINUTE;
+pub const MAX_SESSION_MAX: i64 = 12 * HOUR;
+pub const MAX_SESSION_DEFAULT: i64 = HOUR;
+pub const MAX_GRANT_DEFAULT: i64 = 30 * DAY;
+pub const MAX_GRANT_CEILING: i64 = 366 * DAY;
+
+/// Resolve parsed documents into one model.
+pub fn resolve(docs: &[Document], sources: &SourceMap, diags: &mut Diagnostics) -> Model {
+    let mut model = Model::default();
+    let role_decls = unique(
+        docs.iter()
+            .flat_map(|d| d.roles.iter())
+            .map(|r| (&r.name, r)),
+        "role",
+        sources,
+        diags,
+    );
+    let policy_decls = unique(
+        docs.iter()
+            .flat_map(|d| d.policies.iter())
+            .map(|p| (&p.name, p)),
+        "policy",
+        sources,
+        diags,
+    );
+    let binding_decls = unique(
+        docs.iter()
+            .flat_map(|d| d.bindings.iter())
+            .map(|b| (&b.name, b)),
+        "binding",
+        sources,
+        diags,
+    );
+
+    for (name, decl) in &role_decls {
+        if let Some(role) = role(decl, diags) {
+            model.roles.insert(name.clone(), Arc::new(role));
+        }
+    }
+    for (name, decl) in &policy_decls {
+        if let Some(p) = policy(decl, diags) {
+            model.policies.insert(name.clone(), Arc::new(p));
+        }
+    }
+    let role_names: Vec<&str> = role_decls.keys().map(String::as_str).collect();
+    let policy_names: Vec<&str> = policy_decls.keys().map(String::as_str).collect();
+    for decl in binding_decls.values() {
+        if let Some(b) = binding(decl, &model, &role_names, &policy_names, diags) {
+            model.bindings.push(b);
+        }
+    }
+    model
+}
+
+/// Keep the first declaration of each name; report the others.
+fn unique<'a, T>(
+    items: impl Iterator<Item = (&'a Str, &'a T)>,
+    kind: &str,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, &'a T> {
+    let mut out: BTreeMap<String, (&'a T, Span)> = BTreeMap::new();
+    for (name, item) in items {
+        if !values::name_ok(&name.value) {
+            diags.push(
+                Diagnostic::at(Code::InvalidName, name.span, format!("`{}` is not a valid {kind} name", name.value)).with_help(
+                    "names are 1 to 63 characters of lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+                ),
+            );
+            continue;
+        }
+        if let Some((_, first)) = out.get(&name.value) {
+            let at = sources
+                .get(first.file)
+                .map(|f| {
+                    let lc = f.line_col(first.start);
+                    format!("{}:{}:{}", f.name, lc.line, lc.column)
+                })
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::at(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("{kind} `{}` is defined more than once", name.value),
+                )
+                .with_help(format!(
+                    "{kind} names are unique across all documents; the first definition is at {at}"
+                )),
+            );
+            continue;
+        }
+        out.insert(name.value.clone(), (item, name.span));
+    }
+    out.into_iter().map(|(k, (v, _))| (k, v)).collect()
+}
+
+fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
+    let before = diags.errors().count();
+    let list = |l: &Option<ast::List>| -> Vec<(String, Span)> {
+        l.iter()
+            .flat_map(|l| l.items.iter())
+            .map(|s| (s.value.clone(), s.span))
+            .collect()
+    };
+    let aws = d.aws.as_ref().and_then(|a| {
+        let (actions, resources) = (list(&a.actions), list(&a.resources));
+        (a.actions.is_some() && a.resources.is_some()).then(|| ir::AwsPermissions {
+            span: a.span,
+            actions,
+            resources,
+        })
+    });
+    let gcp = d.gcp.as_ref().and_then(|g| {
+        Some(ir::GcpPermissions {
+            span: g.span,
+            role: g.role.as_ref()?.value.clone(),
+            resource: g.resource.as_ref()?.value.clone(),
+        })
+    });
+    let azure = d.azure.as_ref().and_then(|a| {
+        Some(ir::AzurePermissions {
+            span: a.span,
+            role_definition_id: a.role_definition_id.as_ref()?.value.clone(),
+            scope: a.scope.as_ref()?.value.clone(),
+        })
+    });
+    let openbao = d.openbao.as_ref().map(|o| {
+        o.paths
+            .iter()
+            .map(|p| {
+                let mut caps: Vec<String> = Vec::new();
+                for c in p.capabilities.iter().flat_map(|l| l.items.iter()) {
+                    if !crate::ast::shape::CAPABILITIES.contains(&c.value.as_str()) {
+                        diags.push(
+                            Diagnostic::at(
+                                Code::BadCapability,
+                                c.span,
+                                format!("`{}` is not an OpenBao capability", c.value),
+                            )
+                            .with_help(suggestion_help(
+                                &c.value,
+                                crate::ast::shape::CAPABILITIES,
+                                "capability",
+                            )),
+                        );
+                    } else if !caps.contains(&c.value) {
+                        caps.push(c.value.clone());
+                    }
+                }
+                // Canonical order, as OpenBao's own listing.
+                caps.sort_by_key(|c| crate::ast::shape::CAPABILITIES.iter().position(|k| k == c));
+                ir::PathRule {
+                    path: p.path.value.clone(),
+                    span: p.path.span,
+                    capabilities: caps,
+                }
+            })
+            .collect()
+    });
+    if diags.errors().count() > before {
+        return None;
+    }
+    Some(ir::Role {
+        name: d.name.value.clone(),
+        span: d.name.span,
+        description: d.description.as_ref().map(|s| s.value.clone()),
+        allow_wildcards: d.allow_wildcards.as_ref().is_some_and(|b| b.value),
+        aws,
+        gcp,
+        azure,
+        openbao,
+    })
+}
+
+fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
+    let before = diags.errors().count();
+    let max_session = match &d.max_session {
+        None => MAX_SESSION_DEFAULT,
+        Some(s) => {
+            match values::duration(s, "max_session") {
+                Ok(v) if (MAX_SESSION_MIN..=MAX_SESSION_MAX).contains(&v) => v,
+                Ok(v) => {
+                    diags.push(
+                    Diagnostic::at(Code::MaxSessionRange, s.span, format!("max_session `{}` is outside 15m..12h", s.value)).with_help(
+                        format!(
+                            "sessions last between 15m and 12h (AWS and OpenBao limits); {} is too {}",
+                            values::format_duration(v),
+                            if v < MAX_SESSION_MIN { "short" } else { "long" }
+                        ),
+                    ),
+                );
+                    0
+                }
+                Err(e) => {
+                    diags.push(e);
+                    0
+                }
+            }
+        }
+    };
+    let max_grant = match &d.max_grant {
+        None => MAX_GRANT_DEFAULT,
+        Some(s) => match values::duration(s, "max_grant") {
+            Ok(v) if v <= MAX_GRANT_CEILING => v,
+            Ok(_) => {
+                diags.push(
+                    Diagnostic::at(Code::MaxGrantCeiling, s.span, format!("max_grant `{}` is above the 366d ceiling", s.value))
+                        .with_help("no grant may last longer than 366d; renew access with a new binding instead"),
+                );
+                0
+            }
+            Err(e) => {
+                diags.push(e);
+                0
+            }
+        },
+    };
+    let mut windows = Vec::new();
+    for w in &d.windows {
+        if let Some(w) = window(w, diags) {
+            windows.push(w);
+        }
+    }
+    let require = d.require.as_ref().map(|r| {
+        let mut cidrs = Vec::new();
+        for c in r.source_cidrs.iter().flat_map(|l| l.items.iter()) {
+            match values::cidr(c) {
+                Ok(v) => {
+                    if !cidrs.contains(&ir::Cidr(v.clone())) {
+                        cidrs.push(ir::Cidr(v));
+                    }
+                }
+                Err(e) => diags.push(e),
+            }
+        }
+        cidrs.sort();
+        ir::Requirements {
+            span: Some(r.span),
+            mfa: r.mfa.as_ref().is_some_and(|m| m.value),
+            source_cidrs: cidrs,
+            principal_tags: r
+                .principal_tags
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect(),
+        }
+    });
+    let approval = d.approval.as_ref().and_then(|a| approval(a, diags));
+    if diags.errors().count() > before {
+        return None;
+    }
+    Some(ir::Policy {
+        name: d.name.value.clone(),
+        span: d.name.span,
+        description: d.description.as_ref().map(|s| s.value.clone()),
+        max_session,
+        max_grant,
+        max_grant_span: d.max_grant.as_ref().map(|s| s.span),
+        windows,
+        require: require.unwrap_or_default(),
+        approval,
+    })
+}
+
+fn window(w: &ast::WindowDecl, diags: &mut Diagnostics) -> Option<Window> {
+    let mut days = DaySet::default();
+    let mut ok = true;
+    for d in w.days.iter().flat_map(|l| l.items.iter()) {
+        match values::day(d) {
+            Ok(i) if days.contains(i) => {
+                diags.push(
+                    Diagnostic::at(
+                        Code::DuplicateDay,
+                        d.span,
+                        format!("`{}` is listed twice", d.value),
+                    )
+                    .with_help("list each day once"),
+                );
+                ok = false;
+            }
+            Ok(i) => days.insert(i),
+            Err(e) => {
+                diags.push(e);
+                ok = false;
+            }
+        }
+    }
+    let mut time =
+        |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::time_of_day(s, field)) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                diags.push(e);
+                None
+            }
+            None => None,
+        };
+    let start = time(&w.start, "start");
+    let end = time(&w.end, "end");
+    let (zone_name, zone) = match &w.timezone {
+        None => ("UTC".to_string(), Some(jiff::tz::TimeZone::UTC)),
+        Some(s) => match values::zone(s) {
+            Ok(tz) => (s.value.clone(), Some(tz)),
+            Err(e) => {
+                diags.push(e);
+                (s.value.clone(), None)
+            }
+        },
+    };
+    let (start, end, zone) = (start?, end?, zone?);
+    if start == end {
+        diags.push(
+            Diagnostic::at(Code::EmptyWindow, w.end.as_ref().map(|s| s.span).unwrap_or(w.span), "window `start` equals `end`")
+                .with_help("a window needs a length: make `end` later than `start`, or earlier for an overnight window; drop the window for any time of day"),
+        );
+        return None;
+    }
+    if !ok || w.days.is_none() {
+        return None;
+    }
+    Some(Window {
+        span: w.span,
+        days,
+        start,
+        end,
+        zone_name,
+        zone,
+    })
+}
+
+fn approval(a: &ast::ApprovalDecl, diags: &mut Diagnostics) -> Option<ir::Approval> {
+    let approvers = a.approvers.as_ref()?;
+    let mut seen: Vec<String> = Vec::new();
+    for ap in &approvers.items {
+        let ok = ap.value.split_once(':').is_some_and(|(k, v)| {
+            matches!(k, "user" | "group") && !v.is_empty() && !v.contains(char::is_whitespace)
+        });
+        if !ok {
+            diags.push(
+                Diagnostic::at(
+                    Code::BadIdentity,
+                    ap.span,
+                    format!(
+                        "approver `{}` must be `user:NAME` or `group:NAME`",
+                        ap.value
+                    ),
+                )
+                .with_help("prefix the approver with `user:` or `group:`"),
+            );
+        } else if seen.contains(&ap.value) {
+            diags.push(
+                Diagnostic::at(
+                    Code::DuplicateApprover,
+                    ap.span,
+                    format!("approver `{}` is listed twice", ap.value),
+                )
+                .with_help("list each approver once; min_approvals counts distinct approvers"),
+            );
+        } else {
+            seen.push(ap.value.clone());
+        }
+    }
+    let min = a
+        .min_approvals
+        .as_ref()
+        .map(|m| (m.value, m.span))
+        .unwrap_or((1, a.span));
+    if min.0 < 1 || min.0 > seen.len().max(1) as i64 {
+        diags.push(
+            Diagnostic::at(
+                Code::MinApprovals,
+                min.1,
+                format!(
+                    "min_approvals is {} but there {} {} approver(s)",
+                    min.0,
+                    if seen.len() == 1 { "is" } else { "are" },
+                    seen.len()
+                ),
+            )
+            .with_help(format!(
+                "min_approvals must be between 1 and {}",
+                seen.len().max(1)
+            )),
+        );
+        return None;
+    }
+    Some(ir::Approval {
+        span: a.span,
+        approvers: seen,
+        min_approvals: min.0 as u32,
+    })
+}
+
+fn binding(
+    d: &ast::BindingDecl,
+    model: &Model,
+    role_names: &[&str],
+    policy_names: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<ir::Binding> {
+    let before = diags.errors().count();
+    let role = d
+        .role
+        .as_ref()
+        .and_then(|r| match model.roles.get(&r.value) {
+            Some(role) => Some(role.clone()),
+            None if role_names.contains(&r.value.as_str()) => None, // declared but broken: already reported
+            None => {
+                diags.push(
+                    Diagnostic::at(
+                        Code::UnknownRole,
+                        r.span,
+                        format!("unknown role `{}`", r.value),
+                    )
+                    .with_help(suggestion_help(&r.value, role_names, "role")),
+                );
+                None
+            }
+        });
+    let policy = d
+        .policy
+        .as_ref()
+        .and_then(|p| match model.policies.get(&p.value) {
+            Some(policy) => Some(policy.clone()),
+            None if policy_names.contains(&p.value.as_str()) => None,
+            None => {
+                diags.push(
+                    Diagnostic::at(
+                        Code::UnknownPolicy,
+                        p.span,
+                        format!("unknown policy `{}`", p.value),
+                    )
+                    .with_help(suggestion_help(
+                        &p.value,
+                        policy_names,
+                        "policy",
+                    )),
+                );
+                None
+            }
+        });
+    let mut stamp =
+        |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::timestamp(s, field)) {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => {
+                diags.push(e);
+                None
+            }
+            None => None,
+        };
+    let not_before = stamp(&d.not_before, "not_before");
+    let expires_at = stamp(&d.expires_at, "expires_at");
+    let subject = d.subject.as_ref().and_then(|s| subject(s, diags));
+    if diags.errors().count() > before {
+        return None;
+    }
+    Some(ir::Binding {
+        name: d.name.value.clone(),
+        span: d.name.span,
+        role: role?,
+        policy: policy?,
+        subject: subject?,
+        not_before: not_before?,
+        expires_at: expires_at?,
+        expires_span: d.expires_at.as_ref()?.span,
+        justification: d.justification.as_ref().map(|s| s.value.clone()),
+        ticket: d.ticket.as_ref().map(|s| s.value.clone()),
+    })
+}
+
+fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject> {
+    let kind = match s.kind.as_ref().map(|k| (k, k.value.as_str())) {
+        Some((_, "workload")) => Some(ir::SubjectKind::Workload),
+        Some((_, "human")) => Some(ir::SubjectKind::Human),
+        Some((k, other)) => {
+            diags.push(
+                Diagnostic::at(
+                    Code::BadSubjectKind,
+                    k.span,
+                    format!("subject kind `{other}` is not `workload` or `human`"),
+                )
+                .with_help(suggestion_help(other, &["workload", "human"], "kind")),
+            );
+            None
+        }
+        None => None,
+    };
+    let mut check = |v: &Option<Str>, ok: fn(&str) -> bool, what: &str| {
+        if let Some(v) = v {
+            if !ok(&v.value) {
+                diags.push(
+                    Diagnostic::at(
+                        Code::BadIdentity,
+                        v.span,
+                        format!("`{}` is not {what}", v.value),
+                    )
+                    .with_help(format!("write {what}")),
+                );
+            }
+        }
+        v.as_ref().map(|v| v.value.clone())
+    };
+    let aws = check(
+        &s.aws,
+        |v| v.starts_with("arn:aws") && v.contains(":iam::"),
+        "an IAM role or user ARN (`arn:aws:iam::123456789012:role/NAME`)",
+    );
+    let gcp = check(
+        &s.gcp,
+        |v| {
+            ["user:", "serviceAccount:", "group:", "domain:", "principal:", "principalSet:"]
+                .iter()
+                .any(|p| v.starts_with(p) && v.len() > p.len())
+        },
+        "a GCP IAM member (`user:`, `serviceAccount:`, `group:`, `domain:`, `principal:` or `principalSet:` followed by the identity)",
+    );
+    let azure = check(
+        &s.azure,
+        values::is_guid,
+        "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)",
+    );
+    let openbao = check(
+        &s.openbao,
+        |v| !v.trim().is_empty(),
+        "a non-empty OpenBao identity label",
+    );
+    Some(ir::Subject {
+        span: s.span,
+        kind: kind?,
+        name: s.name.as_ref()?.value.clone(),
+        aws,
+        gcp,
+        azure,
+        openbao,
+    })
+}
+
+/// Names of every role and policy that some binding refers to.
+pub fn referenced(docs: &[Document]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut roles = BTreeSet::new();
+    let mut policies = BTreeSet::new();
+    for b in docs.iter().flat_map(|d| d.bindings.iter()) {
+        if let Some(r) = &b.role {
+            roles.insert(r.value.clone());
+        }
+        if let Some(p) = &b.policy {
+            policies.insert(p.value.clone());
+        }
+    }
+    (roles, policies)
+}

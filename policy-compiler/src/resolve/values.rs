@@ -1,0 +1,269 @@
+//! Interpreting text values: durations, timestamps, times of day, days,
+//! zones, networks and identities.
+
+use crate::ast::shape::DAYS;
+use crate::ast::Str;
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use std::net::IpAddr;
+
+pub const MINUTE: i64 = 60;
+pub const HOUR: i64 = 3600;
+pub const DAY: i64 = 86_400;
+
+/// `90m`, `1h30m`, `30d`, `2w` -> seconds.
+pub fn duration(s: &Str, field: &str) -> Result<i64, Diagnostic> {
+    let bad = || {
+        Diagnostic::at(Code::BadDuration, s.span, format!("`{}` is not a valid duration for `{field}`", s.value))
+            .with_help("write a whole number followed by a unit: s, m, h, d or w, e.g. \"15m\", \"1h30m\", \"30d\"")
+    };
+    let mut total: i64 = 0;
+    let mut digits = String::new();
+    let mut any = false;
+    for c in s.value.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => MINUTE,
+            'h' => HOUR,
+            'd' => DAY,
+            'w' => 7 * DAY,
+            _ => return Err(bad()),
+        };
+        if digits.is_empty() || digits.len() > 9 {
+            return Err(bad());
+        }
+        let n: i64 = digits.parse().map_err(|_| bad())?;
+        total = total
+            .checked_add(n.checked_mul(unit).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+        digits.clear();
+        any = true;
+    }
+    if !digits.is_empty() || !any {
+        return Err(bad());
+    }
+    if total == 0 {
+        return Err(Diagnostic::at(
+            Code::BadDuration,
+            s.span,
+            format!("`{field}` must be longer than zero"),
+        )
+        .with_help("give a positive duration"));
+    }
+    Ok(total)
+}
+
+/// Render seconds in the largest exact units, e.g. `1h30m`.
+pub fn format_duration(mut secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, name) in [(DAY, "d"), (HOUR, "h"), (MINUTE, "m"), (1, "s")] {
+        if secs >= unit {
+            out.push_str(&format!("{}{name}", secs / unit));
+            secs %= unit;
+        }
+    }
+    out
+}
+
+/// An RFC 3339 instant with an explicit offset or `Z`.
+pub fn timestamp(s: &Str, field: &str) -> Result<Timestamp, Diagnostic> {
+    let bad = |why: &str| {
+        Diagnostic::at(Code::BadTimestamp, s.span, format!("`{}` is not a valid RFC 3339 time for `{field}`{why}", s.value))
+            .with_help("write a date, time and offset, e.g. \"2026-12-01T00:00:00Z\" or \"2026-12-01T09:00:00+01:00\"")
+    };
+    let v = s.value.as_str();
+    let has_t = v.len() > 10 && v.as_bytes().get(10) == Some(&b'T');
+    let has_offset = v.ends_with('Z') || {
+        let tail = v.get(v.len().saturating_sub(6)..).unwrap_or("");
+        tail.len() == 6
+            && (tail.starts_with('+') || tail.starts_with('-'))
+            && tail.as_bytes().get(3) == Some(&b':')
+    };
+    if !has_t {
+        return Err(bad(": it needs a time after `T`"));
+    }
+    if !has_offset {
+        return Err(bad(": it needs `Z` or an offset such as `+01:00`"));
+    }
+    if v.contains('[') || v.contains('.') || v.contains(',') {
+        return Err(bad(": fractions of a second are not supported"));
+    }
+    v.parse::<Timestamp>().map_err(|_| bad(""))
+}
+
+/// `HH:MM` -> minutes after midnight.
+pub fn time_of_day(s: &Str, field: &str) -> Result<u16, Diagnostic> {
+    let bad = || {
+        Diagnostic::at(
+            Code::BadTimeOfDay,
+            s.span,
+            format!("`{}` is not a valid time of day for `{field}`", s.value),
+        )
+        .with_help("write 24-hour `HH:MM`, from \"00:00\" to \"23:59\"")
+    };
+    let b = s.value.as_bytes();
+    if b.len() != 5
+        || b[2] != b':'
+        || !b
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let h = u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0');
+    let m = u16::from(b[3] - b'0') * 10 + u16::from(b[4] - b'0');
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+/// `mon` -> 1 (Sunday = 0). Only the three-letter lowercase names are
+/// accepted (as the JSON Schema says); near misses get a suggestion.
+pub fn day(s: &Str) -> Result<u8, Diagnostic> {
+    if let Some(i) = DAYS.iter().position(|d| *d == s.value) {
+        return Ok(i as u8);
+    }
+    let lower = s.value.to_ascii_lowercase();
+    let key = lower.get(..3).unwrap_or(&lower);
+    let help = match DAYS.iter().position(|d| *d == key) {
+        Some(i) => format!("did you mean `{}`?", DAYS[i]),
+        None => "days are sun, mon, tue, wed, thu, fri, sat".to_string(),
+    };
+    Err(Diagnostic::at(
+        Code::BadDay,
+        s.span,
+        format!("`{}` is not a day of the week", s.value),
+    )
+    .with_help(help))
+}
+
+/// An IANA zone from the bundled tz database.
+pub fn zone(s: &Str) -> Result<TimeZone, Diagnostic> {
+    if let Ok(tz) = jiff::tz::db().get(&s.value) {
+        if s.value != "UTC"
+            && !s.value.contains('/')
+            && !matches!(s.value.as_str(), "GMT" | "Etc/UTC")
+        {
+            // Abbreviations like `CET` or `EST` are in the database but are
+            // fixed-offset or ambiguous legacy names.
+            return Err(Diagnostic::at(Code::UnknownTimeZone, s.span, format!("`{}` is a legacy zone abbreviation, not an IANA location", s.value))
+                .with_help("use a location such as \"Europe/Paris\" or \"America/New_York\" so daylight saving time is followed"));
+        }
+        return Ok(tz);
+    }
+    let names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_string())
+        .collect();
+    let lower = s.value.to_ascii_lowercase();
+    let exact_ci = names
+        .iter()
+        .find(|n| n.to_ascii_lowercase() == lower)
+        .cloned();
+    let hint = exact_ci
+        .or_else(|| did_you_mean(&s.value, names.iter().map(String::as_str)).map(str::to_string));
+    let help = match hint {
+        Some(h) => format!("did you mean `{h}`?"),
+        None => "use an IANA time zone name such as \"Europe/Paris\" or \"UTC\"".to_string(),
+    };
+    Err(Diagnostic::at(
+        Code::UnknownTimeZone,
+        s.span,
+        format!("unknown time zone `{}`", s.value),
+    )
+    .with_help(help))
+}
+
+/// An IPv4 or IPv6 network without host bits, in canonical form.
+pub fn cidr(s: &Str) -> Result<String, Diagnostic> {
+    let bad =
+        |why: String, help: String| Diagnostic::at(Code::BadCidr, s.span, why).with_help(help);
+    let generic = || {
+        format!(
+            "write an address and a prefix length, e.g. \"10.0.0.0/8\" or \"2001:db8::/32\" (`{}`)",
+            s.value
+        )
+    };
+    let Some((addr, len)) = s.value.split_once('/') else {
+        return Err(bad(
+            format!(
+                "`{}` is not a CIDR block: the `/prefix` is missing",
+                s.value
+            ),
+            "add the prefix length, e.g. `/32` for one host".into(),
+        ));
+    };
+    let addr: IpAddr = addr.parse().map_err(|_| {
+        bad(
+            format!("`{}` is not a CIDR block: bad address", s.value),
+            generic(),
+        )
+    })?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= max && !len.starts_with('+'))
+        .ok_or_else(|| {
+            bad(
+                format!(
+                    "`{}` is not a CIDR block: the prefix must be 0..{max}",
+                    s.value
+                ),
+                generic(),
+            )
+        })?;
+    let network = match addr {
+        IpAddr::V4(a) => {
+            let bits = u32::from(a);
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            IpAddr::V4((bits & mask).into())
+        }
+        IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
+            IpAddr::V6((bits & mask).into())
+        }
+    };
+    if network != addr {
+        return Err(bad(
+            format!("`{}` has host bits set after the /{len} prefix", s.value),
+            format!("did you mean `{network}/{len}`?"),
+        ));
+    }
+    Ok(format!("{network}/{len}"))
+}
+
+/// A name of a role, policy or binding.
+pub fn name_ok(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
+}
+
+/// A GUID as Azure prints object ids.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
