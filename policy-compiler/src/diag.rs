@@ -59,7 +59,7 @@ codes! {
     InvalidName = "JIT012", Error, "invalid name";
     UnsupportedExpression = "JIT013", Error, "expression not allowed in a policy document";
     EmptyRole = "JIT014", Error, "role grants nothing";
-    EmptyList = "JIT015", Error, "list must not be empty";
+    EmptyList = "JIT015", Error, "empty list or string";
     // Time.
     BadDuration = "JIT020", Error, "invalid duration";
     MaxSessionRange = "JIT021", Error, "max_session out of range";
@@ -110,12 +110,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, span: Option<Span>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            code,
-            message: message.into(),
-            span,
-            help: None,
-        }
+        Diagnostic { code, message: message.into(), span, help: None }
     }
 
     pub fn at(code: Code, span: Span, message: impl Into<String>) -> Self {
@@ -134,8 +129,7 @@ impl Diagnostic {
 
     /// Resolve the span to file, line and column.
     pub fn locate(&self, sources: &SourceMap) -> Located {
-        let (file, line, column) = match self.span.and_then(|s| sources.get(s.file).map(|f| (s, f)))
-        {
+        let (file, line, column) = match self.span.and_then(|s| sources.get(s.file).map(|f| (s, f))) {
             Some((span, f)) => {
                 let lc = f.line_col(span.start);
                 (f.name.clone(), lc.line, lc.column)
@@ -182,15 +176,8 @@ impl Diagnostics {
         self.items.push(d);
     }
 
-    pub fn error(
-        &mut self,
-        code: Code,
-        span: Span,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.items
-            .push(Diagnostic::at(code, span, message).with_help(help));
+    pub fn error(&mut self, code: Code, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        self.items.push(Diagnostic::at(code, span, message).with_help(help));
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
@@ -202,15 +189,11 @@ impl Diagnostics {
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items
-            .iter()
-            .filter(|d| d.severity() == Severity::Error)
+        self.items.iter().filter(|d| d.severity() == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items
-            .iter()
-            .filter(|d| d.severity() == Severity::Warning)
+        self.items.iter().filter(|d| d.severity() == Severity::Warning)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -230,9 +213,7 @@ impl Diagnostics {
         self.items.sort_by(|a, b| {
             let ka = a.span.map(|s| (s.file, s.start)).unwrap_or_default();
             let kb = b.span.map(|s| (s.file, s.start)).unwrap_or_default();
-            ka.cmp(&kb)
-                .then(a.code.cmp(&b.code))
-                .then(a.message.cmp(&b.message))
+            ka.cmp(&kb).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message))
         });
         self.items.dedup();
     }
@@ -259,30 +240,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within a small edit distance, if any.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (edit_distance(name, c), c)).filter(|(d, _)| *d <= limit).min().map(|(_, c)| c)
 }
 
 /// "did you mean `x`?" help, or a list of what is allowed.
-pub fn suggestion_help<'a>(name: &str, candidates: &[&'a str], what: &str) -> String {
+pub fn suggestion_help(name: &str, candidates: &[&str], what: &str) -> String {
     match did_you_mean(name, candidates.iter().copied()) {
         Some(c) => format!("did you mean `{c}`?"),
         None if candidates.is_empty() => format!("no {what} is defined"),
         None => {
-            let list: Vec<String> = candidates
-                .iter()
-                .take(12)
-                .map(|c| format!("`{c}`"))
-                .collect();
+            let list: Vec<String> = candidates.iter().take(12).map(|c| format!("`{c}`")).collect();
             format!("expected one of {}", list.join(", "))
         }
     }
@@ -303,10 +272,7 @@ mod tests {
 
     #[test]
     fn suggestions_pick_the_closest_name() {
-        assert_eq!(
-            did_you_mean("db-raeder", ["db-reader", "db-writer"]),
-            Some("db-reader")
-        );
+        assert_eq!(did_you_mean("db-raeder", ["db-reader", "db-writer"]), Some("db-reader"));
         assert_eq!(did_you_mean("completely-else", ["db-reader"]), None);
     }
 }

@@ -13,32 +13,16 @@ fn hhmm(m: u16) -> String {
 /// A window in words, e.g. `mon, tue 22:00–06:00 (next day) Europe/Paris`.
 pub fn window_text(w: &Window) -> String {
     let days: Vec<&str> = w.days.iter().map(|d| DAYS[d as usize]).collect();
-    let days = if w.days.is_all() {
-        "every day".to_string()
-    } else {
-        days.join(", ")
-    };
-    let end = if w.end == 0 {
-        "24:00".to_string()
-    } else {
-        hhmm(w.end)
-    };
-    let overnight = if w.is_overnight() && w.end != 0 {
-        " (next day)"
-    } else {
-        ""
-    };
+    let days = if w.days.is_all() { "every day".to_string() } else { days.join(", ") };
+    let end = if w.end == 0 { "24:00".to_string() } else { hhmm(w.end) };
+    let overnight = if w.is_overnight() && w.end != 0 { " (next day)" } else { "" };
     format!("{days} {}-{end}{overnight} {}", hhmm(w.start), w.zone_name)
 }
 
 /// Whether `needle` names this binding's subject (name or any identity).
 pub fn subject_matches(b: &Binding, needle: &str) -> bool {
     let s = &b.subject;
-    s.name == needle
-        || [&s.aws, &s.gcp, &s.azure, &s.openbao]
-            .into_iter()
-            .flatten()
-            .any(|i| i == needle)
+    s.name == needle || [&s.aws, &s.gcp, &s.azure, &s.openbao].into_iter().flatten().any(|i| i == needle)
 }
 
 /// Every resource string a binding's role touches, per target.
@@ -104,40 +88,19 @@ pub fn binding_text(b: &Binding) -> String {
         let acts: Vec<&str> = a.actions.iter().map(|x| x.0.as_str()).collect();
         let res: Vec<&str> = a.resources.iter().map(|x| x.0.as_str()).collect();
         let who = s.aws.as_deref().unwrap_or("(no AWS identity: skipped)");
-        let _ = writeln!(
-            out,
-            "  what (aws):     {} on {} as {who}",
-            acts.join(", "),
-            res.join(", ")
-        );
+        let _ = writeln!(out, "  what (aws):     {} on {} as {who}", acts.join(", "), res.join(", "));
     }
     if let Some(g) = &r.gcp {
         let who = s.gcp.as_deref().unwrap_or("(no GCP identity: skipped)");
-        let _ = writeln!(
-            out,
-            "  what (gcp):     {} on {} as {who}",
-            g.role, g.resource
-        );
+        let _ = writeln!(out, "  what (gcp):     {} on {} as {who}", g.role, g.resource);
     }
     if let Some(a) = &r.azure {
         let who = s.azure.as_deref().unwrap_or("(no Azure identity: skipped)");
-        let _ = writeln!(
-            out,
-            "  what (azure):   {} at {} as {who}",
-            a.role_definition_id, a.scope
-        );
+        let _ = writeln!(out, "  what (azure):   {} at {} as {who}", a.role_definition_id, a.scope);
     }
     for p in r.openbao.iter().flatten() {
-        let who = s
-            .openbao
-            .as_deref()
-            .unwrap_or("(no OpenBao identity: skipped)");
-        let _ = writeln!(
-            out,
-            "  what (openbao): {} on `{}` as {who}",
-            p.capabilities.join(", "),
-            p.path
-        );
+        let who = s.openbao.as_deref().unwrap_or("(no OpenBao identity: skipped)");
+        let _ = writeln!(out, "  what (openbao): {} on `{}` as {who}", p.capabilities.join(", "), p.path);
     }
     let length = b.expires_at.as_second() - b.not_before.as_second();
     let _ = writeln!(
@@ -155,11 +118,7 @@ pub fn binding_text(b: &Binding) -> String {
             let _ = writeln!(out, "                  {lead} {}", window_text(w));
         }
     }
-    let _ = writeln!(
-        out,
-        "  sessions:       at most {}",
-        format_duration(b.policy.max_session)
-    );
+    let _ = writeln!(out, "  sessions:       at most {}", format_duration(b.policy.max_session));
     let req = &b.policy.require;
     let mut reqs = Vec::new();
     if req.mfa {
@@ -177,25 +136,20 @@ pub fn binding_text(b: &Binding) -> String {
     }
     match &b.policy.approval {
         Some(a) => {
-            let _ = writeln!(
-                out,
-                "  approval:       {} of {}",
-                a.min_approvals,
-                a.approvers.join(", ")
-            );
+            let _ = writeln!(out, "  approval:       {} of {}", a.min_approvals, a.approvers.join(", "));
         }
         None => {
             let _ = writeln!(out, "  approval:       none beyond review of this change");
         }
     }
     if b.justification.is_some() || b.ticket.is_some() {
-        let why = b.justification.as_deref().unwrap_or("-");
-        let ticket = b
-            .ticket
-            .as_deref()
-            .map(|t| format!(" ({t})"))
-            .unwrap_or_default();
-        let _ = writeln!(out, "  why:            {why}{ticket}");
+        let why = match (b.justification.as_deref(), b.ticket.as_deref()) {
+            (Some(j), Some(t)) => format!("{j} ({t})"),
+            (Some(j), None) => j.to_string(),
+            (None, Some(t)) => format!("ticket {t}"),
+            (None, None) => String::new(),
+        };
+        let _ = writeln!(out, "  why:            {why}");
     }
     out
 }
@@ -203,11 +157,7 @@ pub fn binding_text(b: &Binding) -> String {
 /// All bindings (optionally of one subject) in words.
 pub fn explain(model: &Model, subject: Option<&str>) -> String {
     let mut out = String::new();
-    for b in model
-        .bindings
-        .iter()
-        .filter(|b| subject.is_none_or(|s| subject_matches(b, s)))
-    {
+    for b in model.bindings.iter().filter(|b| subject.is_none_or(|s| subject_matches(b, s))) {
         if !out.is_empty() {
             out.push('\n');
         }

@@ -78,10 +78,11 @@ pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compil
     let mut diags = Diagnostics::new();
     let docs = parse_all(&sources, &mut diags);
     let model = resolve::resolve(&docs, &sources, &mut diags);
-    validate::validate(&model, &resolve::referenced(&docs), &mut diags);
+    let failed = validate::validate(&model, &resolve::referenced(&docs), &mut diags);
     let mut outputs: Vec<Lowered> = model
         .bindings
         .iter()
+        .filter(|b| !failed.contains(&b.name))
         .map(|b| lower::lower_binding(b, targets, opts, &mut diags))
         .collect();
     outputs.sort_by(|a, b| a.binding.cmp(&b.binding));
@@ -89,10 +90,5 @@ pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compil
     if diags.has_errors() {
         outputs.clear();
     }
-    Compilation {
-        sources,
-        diagnostics: diags,
-        model,
-        outputs,
-    }
+    Compilation { sources, diagnostics: diags, model, outputs }
 }

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read `{path}`: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("`{path}` is not a policy document: expected a `.hcl`, `.yaml` or `.yml` file")]
     NotAPolicy { path: String },
     #[error("`{path}` is not valid UTF-8")]
@@ -23,18 +20,13 @@ pub enum LoadError {
 pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, LoadError> {
     let mut files = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io {
-            path: p.display().to_string(),
-            source: e,
-        })?;
+        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io { path: p.display().to_string(), source: e })?;
         if meta.is_dir() {
             walk(p, 0, &mut files)?;
         } else if Syntax::from_path(p).is_some() {
             files.push(p.clone());
         } else {
-            return Err(LoadError::NotAPolicy {
-                path: p.display().to_string(),
-            });
+            return Err(LoadError::NotAPolicy { path: p.display().to_string() });
         }
     }
     let mut map = SourceMap::new();
@@ -46,16 +38,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, LoadError> {
 
 /// Read one file as a source.
 pub fn read_file(path: &Path) -> Result<SourceFile, LoadError> {
-    let syntax = Syntax::from_path(path).ok_or_else(|| LoadError::NotAPolicy {
-        path: path.display().to_string(),
-    })?;
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
-        path: path.display().to_string(),
-    })?;
+    let syntax = Syntax::from_path(path).ok_or_else(|| LoadError::NotAPolicy { path: path.display().to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io { path: path.display().to_string(), source: e })?;
+    let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.display().to_string() })?;
     let mut f = SourceFile::new(path.display().to_string(), syntax, text);
     f.path = path.to_path_buf();
     Ok(f)
@@ -65,15 +50,8 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
     if depth > 32 {
         return Ok(());
     }
-    let io = |e| LoadError::Io {
-        path: dir.display().to_string(),
-        source: e,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
+    let io = |e| LoadError::Io { path: dir.display().to_string(), source: e };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
         let Ok(meta) = std::fs::symlink_metadata(&p) else {

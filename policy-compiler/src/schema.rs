@@ -12,6 +12,9 @@ pub const BROKER_SCHEMA_FILE: &str = "broker-rule.v1.schema.json";
 fn string_schema(f: Format) -> Value {
     let mut m = Map::new();
     m.insert("type".into(), json!("string"));
+    if f != Format::Text {
+        m.insert("minLength".into(), json!(1));
+    }
     if let Some(p) = f.pattern() {
         m.insert("pattern".into(), json!(p));
     }
@@ -33,7 +36,9 @@ fn ty_schema(ty: Ty, field: &str) -> Value {
             }
             m
         }
-        Ty::StrMap => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        Ty::StrMap => {
+            json!({"type": "object", "propertyNames": {"minLength": 1}, "additionalProperties": {"type": "string"}})
+        }
         Ty::Obj(s) => json!({"$ref": format!("#/$defs/{}", s.name)}),
         Ty::Named(s) => {
             let mut m = json!({"type": "object", "additionalProperties": {"$ref": format!("#/$defs/{}", s.name)}});
@@ -55,12 +60,7 @@ fn object_schema(s: &Shape) -> Value {
         }
         props.insert(f.name.into(), v);
     }
-    let required: Vec<&str> = s
-        .fields
-        .iter()
-        .filter(|f| f.required)
-        .map(|f| f.name)
-        .collect();
+    let required: Vec<&str> = s.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
     let mut m = json!({
         "type": "object",
         "description": s.doc,
@@ -71,12 +71,7 @@ fn object_schema(s: &Shape) -> Value {
         m["required"] = json!(required);
     }
     if !s.one_of_required.is_empty() {
-        m["anyOf"] = Value::Array(
-            s.one_of_required
-                .iter()
-                .map(|f| json!({"required": [f]}))
-                .collect(),
-        );
+        m["anyOf"] = Value::Array(s.one_of_required.iter().map(|f| json!({"required": [f]})).collect());
     }
     m
 }

@@ -21,11 +21,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, range: Range<usize>) -> Self {
-        Span {
-            file,
-            start: range.start,
-            end: range.end.max(range.start),
-        }
+        Span { file, start: range.start, end: range.end.max(range.start) }
     }
 }
 
@@ -86,13 +82,7 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            path: PathBuf::from(&name),
-            name,
-            syntax,
-            text,
-            line_starts,
-        }
+        SourceFile { path: PathBuf::from(&name), name, syntax, text, line_starts }
     }
 
     /// Line and column of a byte offset (clamped to the text).
@@ -103,16 +93,8 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
-        LineCol {
-            line: line_idx + 1,
-            column,
-        }
+        let column = self.text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        LineCol { line: line_idx + 1, column }
     }
 
     /// Byte offset of a 1-based line and a 0-based character column.
@@ -162,10 +144,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
     }
 
     pub fn len(&self) -> usize {

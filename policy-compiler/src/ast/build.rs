@@ -2,37 +2,20 @@
 
 use super::shape::{self, Shape, Ty};
 use super::*;
-use crate::diag::{suggestion_help, Code, Diagnostic, Diagnostics};
+use crate::diag::{did_you_mean, suggestion_help, Code, Diagnostic, Diagnostics};
+use crate::source::Span;
 use crate::syntax::{Entry, Node, Value};
 
 /// Build the AST of one parsed document. Structural problems (unknown or
 /// duplicate fields, wrong types, missing required fields) are reported and
 /// the rest of the document is still read.
 pub fn build_document(file: FileId, root: &Node, diags: &mut Diagnostics) -> Option<Document> {
-    let doc = Obj::open(root, &shape::DOCUMENT, "document", diags)?;
+    let doc = Obj::open(root, Span::new(file, 0..0), &shape::DOCUMENT, "document", diags)?;
     let version = doc.str("version", diags)?;
-    let roles = doc
-        .named("roles", diags)
-        .into_iter()
-        .map(|(n, node)| role(n, node, diags))
-        .collect();
-    let policies = doc
-        .named("policies", diags)
-        .into_iter()
-        .map(|(n, node)| policy(n, node, diags))
-        .collect();
-    let bindings = doc
-        .named("bindings", diags)
-        .into_iter()
-        .map(|(n, node)| binding(n, node, diags))
-        .collect();
-    Some(Document {
-        file,
-        version,
-        roles,
-        policies,
-        bindings,
-    })
+    let roles = doc.named("roles", diags).into_iter().map(|(n, node)| role(n, node, diags)).collect();
+    let policies = doc.named("policies", diags).into_iter().map(|(n, node)| policy(n, node, diags)).collect();
+    let bindings = doc.named("bindings", diags).into_iter().map(|(n, node)| binding(n, node, diags)).collect();
+    Some(Document { file, version, roles, policies, bindings })
 }
 
 fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
@@ -47,7 +30,7 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
         azure: None,
         openbao: None,
     };
-    let Some(o) = Obj::open(node, &shape::ROLE, &what, diags) else {
+    let Some(o) = Obj::open(node, decl.name.span, &shape::ROLE, &what, diags) else {
         return decl;
     };
     decl.description = o.str("description", diags);
@@ -71,6 +54,10 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
         let mut seen: Vec<String> = Vec::new();
         let mut paths = Vec::new();
         for (path, pnode) in b.named("paths", diags) {
+            if path.value.trim().is_empty() {
+                diags.push(empty_key(&path, "an OpenBao path"));
+                continue;
+            }
             if seen.contains(&path.value) {
                 diags.error(
                     Code::DuplicateField,
@@ -82,14 +69,11 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
             }
             seen.push(path.value.clone());
             let what = format!("path `{}`", path.value);
-            let capabilities = Obj::open(pnode, &shape::PATH, &what, diags)
-                .and_then(|p| p.str_list("capabilities", diags));
+            let capabilities =
+                Obj::open(pnode, path.span, &shape::PATH, &what, diags).and_then(|p| p.str_list("capabilities", diags));
             paths.push(PathDecl { path, capabilities });
         }
-        OpenbaoDecl {
-            span: b.node.span,
-            paths,
-        }
+        OpenbaoDecl { span: b.node.span, paths }
     });
     decl
 }
@@ -106,7 +90,7 @@ fn policy(name: Str, node: &Node, diags: &mut Diagnostics) -> PolicyDecl {
         require: None,
         approval: None,
     };
-    let Some(o) = Obj::open(node, &shape::POLICY, &what, diags) else {
+    let Some(o) = Obj::open(node, decl.name.span, &shape::POLICY, &what, diags) else {
         return decl;
     };
     decl.description = o.str("description", diags);
@@ -123,21 +107,17 @@ fn policy(name: Str, node: &Node, diags: &mut Diagnostics) -> PolicyDecl {
             timezone: w.str("timezone", diags),
         })
         .collect();
-    decl.require = o
-        .obj("require", &shape::REQUIRE, diags)
-        .map(|r| RequireDecl {
-            span: r.node.span,
-            mfa: r.bool("mfa", diags),
-            source_cidrs: r.str_list("source_cidrs", diags),
-            principal_tags: r.str_map("principal_tags", diags),
-        });
-    decl.approval = o
-        .obj("approval", &shape::APPROVAL, diags)
-        .map(|a| ApprovalDecl {
-            span: a.node.span,
-            approvers: a.str_list("approvers", diags),
-            min_approvals: a.int("min_approvals", diags),
-        });
+    decl.require = o.obj("require", &shape::REQUIRE, diags).map(|r| RequireDecl {
+        span: r.node.span,
+        mfa: r.bool("mfa", diags),
+        source_cidrs: r.str_list("source_cidrs", diags),
+        principal_tags: r.str_map("principal_tags", diags),
+    });
+    decl.approval = o.obj("approval", &shape::APPROVAL, diags).map(|a| ApprovalDecl {
+        span: a.node.span,
+        approvers: a.str_list("approvers", diags),
+        min_approvals: a.int("min_approvals", diags),
+    });
     decl
 }
 
@@ -154,22 +134,20 @@ fn binding(name: Str, node: &Node, diags: &mut Diagnostics) -> BindingDecl {
         justification: None,
         ticket: None,
     };
-    let Some(o) = Obj::open(node, &shape::BINDING, &what, diags) else {
+    let Some(o) = Obj::open(node, decl.name.span, &shape::BINDING, &what, diags) else {
         return decl;
     };
     decl.role = o.str("role", diags);
     decl.policy = o.str("policy", diags);
-    decl.subject = o
-        .obj("subject", &shape::SUBJECT, diags)
-        .map(|s| SubjectDecl {
-            span: s.node.span,
-            kind: s.str("kind", diags),
-            name: s.str("name", diags),
-            aws: s.str("aws", diags),
-            gcp: s.str("gcp", diags),
-            azure: s.str("azure", diags),
-            openbao: s.str("openbao", diags),
-        });
+    decl.subject = o.obj("subject", &shape::SUBJECT, diags).map(|s| SubjectDecl {
+        span: s.node.span,
+        kind: s.str("kind", diags),
+        name: s.str("name", diags),
+        aws: s.str("aws", diags),
+        gcp: s.str("gcp", diags),
+        azure: s.str("azure", diags),
+        openbao: s.str("openbao", diags),
+    });
     decl.not_before = o.str("not_before", diags);
     decl.expires_at = o.str("expires_at", diags);
     decl.justification = o.str("justification", diags);
@@ -197,22 +175,24 @@ fn type_name(ty: Ty) -> &'static str {
     }
 }
 
+fn empty_key(key: &Str, what: &str) -> Diagnostic {
+    Diagnostic::at(Code::EmptyList, key.span, format!("{what} must not be empty"))
+        .with_help("write the path, e.g. `kv/data/team/*`")
+}
+
+fn empty(node: &Node, what: &str) -> Diagnostic {
+    let what = if what.starts_with('`') || what.starts_with("items") { what.to_string() } else { format!("`{what}`") };
+    Diagnostic::at(Code::EmptyList, node.span, format!("{what} must not be empty"))
+        .with_help("give a value, or remove the field")
+}
+
 fn wrong_type(node: &Node, field: &str, ty: Ty) -> Diagnostic {
-    Diagnostic::at(
-        Code::WrongType,
-        node.span,
-        format!("`{field}` must be {}, found {}", type_name(ty), node.kind()),
-    )
-    .with_help(format!("write `{field}` as {}", type_name(ty)))
+    Diagnostic::at(Code::WrongType, node.span, format!("`{field}` must be {}, found {}", type_name(ty), node.kind()))
+        .with_help(format!("write `{field}` as {}", type_name(ty)))
 }
 
 impl<'n> Obj<'n> {
-    fn open(
-        node: &'n Node,
-        shape: &'static Shape,
-        what: &str,
-        diags: &mut Diagnostics,
-    ) -> Option<Obj<'n>> {
+    fn open(node: &'n Node, at: Span, shape: &'static Shape, what: &str, diags: &mut Diagnostics) -> Option<Obj<'n>> {
         let Value::Map(all) = &node.value else {
             diags.push(
                 Diagnostic::at(
@@ -220,95 +200,69 @@ impl<'n> Obj<'n> {
                     node.span,
                     format!("{what} must be a map / block, found {}", node.kind()),
                 )
-                .with_help(format!(
-                    "write {what} as a block of fields: {}",
-                    shape.field_names().join(", ")
-                )),
+                .with_help(format!("write {what} as a block of fields: {}", shape.field_names().join(", "))),
             );
             return None;
         };
         let mut entries: Vec<&Entry> = Vec::new();
         let names = shape.field_names();
+        // Fields an unknown key probably meant: not also reported as missing.
+        let mut meant: Vec<&str> = Vec::new();
         for e in all {
             if shape.field(&e.key).is_none() {
+                meant.extend(did_you_mean(&e.key, names.iter().copied()));
                 let help = suggestion_help(&e.key, &names, "field");
                 diags.push(
-                    Diagnostic::at(
-                        Code::UnknownField,
-                        e.key_span,
-                        format!("unknown field `{}` in {what}", e.key),
-                    )
-                    .with_help(help),
+                    Diagnostic::at(Code::UnknownField, e.key_span, format!("unknown field `{}` in {what}", e.key))
+                        .with_help(help),
                 );
             } else if entries.iter().any(|p| p.key == e.key) {
                 diags.push(
-                    Diagnostic::at(
-                        Code::DuplicateField,
-                        e.key_span,
-                        format!("`{}` is given twice in {what}", e.key),
-                    )
-                    .with_help("keep one of them"),
+                    Diagnostic::at(Code::DuplicateField, e.key_span, format!("`{}` is given twice in {what}", e.key))
+                        .with_help("keep one of them"),
                 );
             } else {
                 entries.push(e);
             }
         }
-        for f in shape.fields.iter().filter(|f| f.required) {
+        for f in shape.fields.iter().filter(|f| f.required && !meant.contains(&f.name)) {
             if !entries.iter().any(|e| e.key == f.name) {
                 let help = if f.missing == Code::MissingExpiry {
                     "every grant must end: add `expires_at` (RFC 3339, e.g. \"2026-12-31T00:00:00Z\") within the policy's max_grant".to_string()
                 } else {
                     format!("add `{}`: {}", f.name, f.doc)
                 };
-                diags.push(
-                    Diagnostic::at(
-                        f.missing,
-                        node.span,
-                        format!("{what} is missing `{}`", f.name),
-                    )
-                    .with_help(help),
-                );
+                diags.push(Diagnostic::at(f.missing, at, format!("{what} is missing `{}`", f.name)).with_help(help));
             }
         }
         if !shape.one_of_required.is_empty()
-            && !entries
-                .iter()
-                .any(|e| shape.one_of_required.contains(&e.key.as_str()))
+            && !entries.iter().any(|e| shape.one_of_required.contains(&e.key.as_str()))
+            && !meant.iter().any(|m| shape.one_of_required.contains(m))
         {
             diags.push(
-                Diagnostic::at(Code::EmptyRole, node.span, format!("{what} grants nothing"))
-                    .with_help(format!(
-                        "add at least one of: {}",
-                        shape.one_of_required.join(", ")
-                    )),
+                Diagnostic::at(Code::EmptyRole, at, format!("{what} grants nothing"))
+                    .with_help(format!("add at least one of: {}", shape.one_of_required.join(", "))),
             );
         }
-        Some(Obj {
-            node,
-            shape,
-            entries,
-        })
+        Some(Obj { node, shape, entries })
     }
 
     fn get(&self, name: &str) -> Option<&'n Entry> {
-        debug_assert!(
-            self.shape.field(name).is_some(),
-            "field `{name}` not in shape `{}`",
-            self.shape.name
-        );
+        debug_assert!(self.shape.field(name).is_some(), "field `{name}` not in shape `{}`", self.shape.name);
         self.entries.iter().copied().find(|e| e.key == name)
     }
 
     fn ty(&self, name: &str) -> Ty {
-        self.shape
-            .field(name)
-            .map(|f| f.ty)
-            .unwrap_or(Ty::Str(shape::Format::Any))
+        self.shape.field(name).map(|f| f.ty).unwrap_or(Ty::Str(shape::Format::Any))
     }
 
     fn str(&self, name: &str, diags: &mut Diagnostics) -> Option<Str> {
         let e = self.get(name)?;
         match &e.value.value {
+            Value::Str(s) if s.trim().is_empty() && !matches!(self.ty(name), Ty::Str(shape::Format::Text)) => {
+                diags.push(empty(&e.value, name));
+                None
+            }
             Value::Str(s) => Some(Spanned::new(s.clone(), e.value.span)),
             _ => {
                 diags.push(wrong_type(&e.value, name, self.ty(name)));
@@ -332,9 +286,7 @@ impl<'n> Obj<'n> {
         let e = self.get(name)?;
         match &e.value.value {
             Value::Int(i) => Some(Spanned::new(*i, e.value.span)),
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                Some(Spanned::new(*f as i64, e.value.span))
-            }
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(Spanned::new(*f as i64, e.value.span)),
             _ => {
                 diags.push(wrong_type(&e.value, name, self.ty(name)));
                 None
@@ -351,6 +303,7 @@ impl<'n> Obj<'n> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match &item.value {
+                Value::Str(s) if s.trim().is_empty() => diags.push(empty(item, &format!("items of `{name}`"))),
                 Value::Str(s) => out.push(Spanned::new(s.clone(), item.span)),
                 _ => diags.push(
                     Diagnostic::at(
@@ -365,20 +318,13 @@ impl<'n> Obj<'n> {
         if out.is_empty() && items.is_empty() {
             if let Ty::StrList(_, true) = self.ty(name) {
                 diags.push(
-                    Diagnostic::at(
-                        Code::EmptyList,
-                        e.value.span,
-                        format!("`{name}` must not be empty"),
-                    )
-                    .with_help(format!("list at least one value in `{name}`, or remove it")),
+                    Diagnostic::at(Code::EmptyList, e.value.span, format!("`{name}` must not be empty"))
+                        .with_help(format!("list at least one value in `{name}`, or remove it")),
                 );
                 return None;
             }
         }
-        Some(List {
-            items: out,
-            span: e.value.span,
-        })
+        Some(List { items: out, span: e.value.span })
     }
 
     fn str_map(&self, name: &str, diags: &mut Diagnostics) -> Vec<(Str, Str)> {
@@ -403,18 +349,14 @@ impl<'n> Obj<'n> {
                 continue;
             }
             match &kv.value.value {
-                Value::Str(s) => out.push((
-                    Spanned::new(kv.key.clone(), kv.key_span),
-                    Spanned::new(s.clone(), kv.value.span),
-                )),
+                Value::Str(s) => {
+                    out.push((Spanned::new(kv.key.clone(), kv.key_span), Spanned::new(s.clone(), kv.value.span)))
+                }
                 _ => diags.push(
                     Diagnostic::at(
                         Code::WrongType,
                         kv.value.span,
-                        format!(
-                            "values of `{name}` must be strings, found {}",
-                            kv.value.kind()
-                        ),
+                        format!("values of `{name}` must be strings, found {}", kv.value.kind()),
                     )
                     .with_help("quote the value"),
                 ),
@@ -425,7 +367,7 @@ impl<'n> Obj<'n> {
 
     fn obj(&self, name: &str, shape: &'static Shape, diags: &mut Diagnostics) -> Option<Obj<'n>> {
         let e = self.get(name)?;
-        Obj::open(&e.value, shape, &format!("`{name}`"), diags)
+        Obj::open(&e.value, e.key_span, shape, &format!("`{name}`"), diags)
     }
 
     fn list(&self, name: &str, shape: &'static Shape, diags: &mut Diagnostics) -> Vec<Obj<'n>> {
@@ -436,10 +378,7 @@ impl<'n> Obj<'n> {
             diags.push(wrong_type(&e.value, name, self.ty(name)));
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|item| Obj::open(item, shape, &format!("`{}`", shape.name), diags))
-            .collect()
+        items.iter().filter_map(|item| Obj::open(item, item.span, shape, &format!("`{}`", shape.name), diags)).collect()
     }
 
     fn named(&self, name: &str, diags: &mut Diagnostics) -> Vec<(Str, &'n Node)> {
@@ -450,9 +389,6 @@ impl<'n> Obj<'n> {
             diags.push(wrong_type(&e.value, name, self.ty(name)));
             return Vec::new();
         };
-        entries
-            .iter()
-            .map(|kv| (Spanned::new(kv.key.clone(), kv.key_span), &kv.value))
-            .collect()
+        entries.iter().map(|kv| (Spanned::new(kv.key.clone(), kv.key_span), &kv.value)).collect()
     }
 }

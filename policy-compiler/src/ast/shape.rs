@@ -27,7 +27,10 @@ pub enum Ty {
 /// Structural format of a string, mirrored as a JSON Schema pattern or enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Any non-empty string.
     Any,
+    /// Free text, may be empty.
+    Text,
     Version,
     Name,
     Duration,
@@ -45,9 +48,9 @@ impl Format {
             Format::Name => Some(NAME_PATTERN),
             Format::Duration => Some(r"^([0-9]+(s|m|h|d|w))+$"),
             Format::TimeOfDay => Some(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
-            Format::Timestamp => Some(
-                r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})$",
-            ),
+            Format::Timestamp => {
+                Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})$")
+            }
             _ => None,
         }
     }
@@ -68,9 +71,7 @@ impl Format {
 /// they become OpenBao policy names, which OpenBao lower-cases.
 pub const NAME_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,62}$";
 pub const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-pub const CAPABILITIES: &[&str] = &[
-    "create", "read", "update", "patch", "delete", "list", "sudo", "deny",
-];
+pub const CAPABILITIES: &[&str] = &["create", "read", "update", "patch", "delete", "list", "sudo", "deny"];
 
 /// One field of an object.
 #[derive(Debug, Clone, Copy)]
@@ -103,22 +104,10 @@ impl Shape {
 }
 
 const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Field {
-    Field {
-        name,
-        ty,
-        required: false,
-        missing: Code::MissingField,
-        doc,
-    }
+    Field { name, ty, required: false, missing: Code::MissingField, doc }
 }
 const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Field {
-    Field {
-        name,
-        ty,
-        required: true,
-        missing: Code::MissingField,
-        doc,
-    }
+    Field { name, ty, required: true, missing: Code::MissingField, doc }
 }
 
 const S: Ty = Ty::Str(Format::Any);
@@ -127,11 +116,7 @@ pub static AWS: Shape = Shape {
     name: "aws",
     doc: "AWS IAM permissions",
     fields: &[
-        req(
-            "actions",
-            Ty::StrList(Format::Any, true),
-            "IAM actions, e.g. `rds-db:connect`",
-        ),
+        req("actions", Ty::StrList(Format::Any, true), "IAM actions, e.g. `rds-db:connect`"),
         req("resources", Ty::StrList(Format::Any, true), "resource ARNs"),
     ],
     one_of_required: &[],
@@ -142,11 +127,7 @@ pub static GCP: Shape = Shape {
     doc: "GCP IAM role on a resource",
     fields: &[
         req("role", S, "role name, e.g. `roles/cloudsql.client`"),
-        req(
-            "resource",
-            S,
-            "the resource the binding is set on, e.g. `projects/acme-prod`",
-        ),
+        req("resource", S, "the resource the binding is set on, e.g. `projects/acme-prod`"),
     ],
     one_of_required: &[],
 };
@@ -154,32 +135,21 @@ pub static GCP: Shape = Shape {
 pub static AZURE: Shape = Shape {
     name: "azure",
     doc: "Azure role definition at a scope",
-    fields: &[
-        req("role_definition_id", S, "full role definition id"),
-        req("scope", S, "the scope of the assignment"),
-    ],
+    fields: &[req("role_definition_id", S, "full role definition id"), req("scope", S, "the scope of the assignment")],
     one_of_required: &[],
 };
 
 pub static PATH: Shape = Shape {
     name: "path",
     doc: "OpenBao ACL path rule",
-    fields: &[req(
-        "capabilities",
-        Ty::StrList(Format::Capability, true),
-        "OpenBao capabilities",
-    )],
+    fields: &[req("capabilities", Ty::StrList(Format::Capability, true), "OpenBao capabilities")],
     one_of_required: &[],
 };
 
 pub static OPENBAO: Shape = Shape {
     name: "openbao",
     doc: "OpenBao / Vault ACL paths",
-    fields: &[req(
-        "paths",
-        Ty::Named(&PATH),
-        "path rules keyed by path (HCL: `path \"p\" { ... }` blocks)",
-    )],
+    fields: &[req("paths", Ty::Named(&PATH), "path rules keyed by path (HCL: `path \"p\" { ... }` blocks)")],
     one_of_required: &[],
 };
 
@@ -187,12 +157,8 @@ pub static ROLE: Shape = Shape {
     name: "role",
     doc: "What may be done",
     fields: &[
-        opt("description", S, "free text"),
-        opt(
-            "allow_wildcards",
-            Ty::Bool,
-            "allow `*` and service-wide actions",
-        ),
+        opt("description", Ty::Str(Format::Text), "free text"),
+        opt("allow_wildcards", Ty::Bool, "allow `*` and service-wide actions"),
         opt("aws", Ty::Obj(&AWS), "AWS permissions"),
         opt("gcp", Ty::Obj(&GCP), "GCP permissions"),
         opt("azure", Ty::Obj(&AZURE), "Azure permissions"),
@@ -205,17 +171,9 @@ pub static WINDOW: Shape = Shape {
     name: "window",
     doc: "A recurring weekly window",
     fields: &[
-        req(
-            "days",
-            Ty::StrList(Format::Day, true),
-            "days the window starts on",
-        ),
+        req("days", Ty::StrList(Format::Day, true), "days the window starts on"),
         req("start", Ty::Str(Format::TimeOfDay), "HH:MM local start"),
-        req(
-            "end",
-            Ty::Str(Format::TimeOfDay),
-            "HH:MM local end; before start means overnight",
-        ),
+        req("end", Ty::Str(Format::TimeOfDay), "HH:MM local end; before start means overnight"),
         opt("timezone", S, "IANA time zone, default UTC"),
     ],
     one_of_required: &[],
@@ -226,11 +184,7 @@ pub static REQUIRE: Shape = Shape {
     doc: "Conditions on the request",
     fields: &[
         opt("mfa", Ty::Bool, "multi-factor authentication required"),
-        opt(
-            "source_cidrs",
-            Ty::StrList(Format::Any, true),
-            "allowed source networks",
-        ),
+        opt("source_cidrs", Ty::StrList(Format::Any, true), "allowed source networks"),
         opt("principal_tags", Ty::StrMap, "required principal tags"),
     ],
     one_of_required: &[],
@@ -240,11 +194,7 @@ pub static APPROVAL: Shape = Shape {
     name: "approval",
     doc: "Who approves",
     fields: &[
-        req(
-            "approvers",
-            Ty::StrList(Format::Any, true),
-            "`user:` or `group:` approvers",
-        ),
+        req("approvers", Ty::StrList(Format::Any, true), "`user:` or `group:` approvers"),
         opt("min_approvals", Ty::Int(1), "approvals needed, default 1"),
     ],
     one_of_required: &[],
@@ -254,22 +204,10 @@ pub static POLICY: Shape = Shape {
     name: "policy",
     doc: "For how long, when, under which conditions, with whose approval",
     fields: &[
-        opt("description", S, "free text"),
-        opt(
-            "max_session",
-            Ty::Str(Format::Duration),
-            "longest session, 15m..12h, default 1h",
-        ),
-        opt(
-            "max_grant",
-            Ty::Str(Format::Duration),
-            "longest binding, default 30d, at most 366d",
-        ),
-        opt(
-            "windows",
-            Ty::List(&WINDOW),
-            "recurring windows (HCL: `window { ... }` blocks)",
-        ),
+        opt("description", Ty::Str(Format::Text), "free text"),
+        opt("max_session", Ty::Str(Format::Duration), "longest session, 15m..12h, default 1h"),
+        opt("max_grant", Ty::Str(Format::Duration), "longest binding, default 30d, at most 366d"),
+        opt("windows", Ty::List(&WINDOW), "recurring windows (HCL: `window { ... }` blocks)"),
         opt("require", Ty::Obj(&REQUIRE), "request conditions"),
         opt("approval", Ty::Obj(&APPROVAL), "approval"),
     ],
@@ -280,11 +218,7 @@ pub static SUBJECT: Shape = Shape {
     name: "subject",
     doc: "Who receives the role",
     fields: &[
-        req(
-            "kind",
-            Ty::Str(Format::SubjectKind),
-            "`workload` or `human`",
-        ),
+        req("kind", Ty::Str(Format::SubjectKind), "`workload` or `human`"),
         req("name", S, "the subject's name"),
         opt("aws", S, "IAM role or user ARN"),
         opt("gcp", S, "IAM member, e.g. `serviceAccount:...`"),
@@ -309,7 +243,7 @@ pub static BINDING: Shape = Shape {
             missing: Code::MissingExpiry,
             doc: "RFC 3339 end (required: no standing privilege)",
         },
-        opt("justification", S, "why"),
+        opt("justification", Ty::Str(Format::Text), "why"),
         opt("ticket", S, "change ticket"),
     ],
     one_of_required: &[],

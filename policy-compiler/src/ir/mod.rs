@@ -147,8 +147,7 @@ pub struct Binding {
 pub fn is_active(binding: &Binding, at: Timestamp) -> bool {
     binding.not_before <= at
         && at < binding.expires_at
-        && (binding.policy.windows.is_empty()
-            || binding.policy.windows.iter().any(|w| w.contains(at)))
+        && (binding.policy.windows.is_empty() || binding.policy.windows.iter().any(|w| w.contains(at)))
 }
 
 /// Where a binding stands at an instant, as the provider reports it.

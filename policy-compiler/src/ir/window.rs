@@ -83,9 +83,7 @@ impl Window {
         let (a, b) = match self.zone.to_ambiguous_timestamp(dt).offset() {
             AmbiguousOffset::Unambiguous { offset } => (offset.to_timestamp(dt).ok(), None),
             AmbiguousOffset::Gap { .. } => (None, None),
-            AmbiguousOffset::Fold { before, after } => {
-                (before.to_timestamp(dt).ok(), after.to_timestamp(dt).ok())
-            }
+            AmbiguousOffset::Fold { before, after } => (before.to_timestamp(dt).ok(), after.to_timestamp(dt).ok()),
         };
         a.into_iter().chain(b)
     }
@@ -102,11 +100,7 @@ impl Window {
 /// segment between consecutive candidates, and active segments are merged.
 /// DST gaps and folds are therefore handled by the tz database, not by
 /// offsets assumed in advance.
-pub fn active_intervals(
-    windows: &[Window],
-    from: Timestamp,
-    until: Timestamp,
-) -> Vec<(Timestamp, Timestamp)> {
+pub fn active_intervals(windows: &[Window], from: Timestamp, until: Timestamp) -> Vec<(Timestamp, Timestamp)> {
     if from >= until {
         return Vec::new();
     }

@@ -7,6 +7,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{active_intervals, AwsPermissions, Binding};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// AWS inline role policy limit, characters without whitespace.
 pub const INLINE_LIMIT: usize = 10_240;
@@ -30,9 +31,9 @@ pub struct Statement {
     #[serde(rename = "Effect")]
     pub effect: &'static str,
     #[serde(rename = "Action")]
-    pub action: Vec<String>,
+    pub action: Arc<[String]>,
     #[serde(rename = "Resource")]
-    pub resource: Vec<String>,
+    pub resource: Arc<[String]>,
     #[serde(rename = "Condition")]
     pub condition: Condition,
 }
@@ -79,15 +80,15 @@ pub struct AwsOutput {
     pub size: usize,
 }
 
-pub(super) fn lower(
-    b: &Binding,
-    perms: &AwsPermissions,
-    diags: &mut Diagnostics,
-) -> Option<(AwsOutput, Enforcement)> {
+pub(super) fn lower(b: &Binding, perms: &AwsPermissions, diags: &mut Diagnostics) -> Option<(AwsOutput, Enforcement)> {
     let intervals = active_intervals(&b.policy.windows, b.not_before, b.expires_at);
     let req = &b.policy.require;
-    let actions: Vec<String> = perms.actions.iter().map(|(a, _)| a.clone()).collect();
-    let resources: Vec<String> = perms.resources.iter().map(|(r, _)| r.clone()).collect();
+    let actions: Arc<[String]> = perms.actions.iter().map(|(a, _)| a.clone()).collect();
+    let resources: Arc<[String]> = perms.resources.iter().map(|(r, _)| r.clone()).collect();
+    let ip = (!req.source_cidrs.is_empty())
+        .then(|| SourceIp { cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect() });
+    let tags: BTreeMap<String, String> =
+        req.principal_tags.iter().map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone())).collect();
     let statement = intervals
         .iter()
         .enumerate()
@@ -97,21 +98,11 @@ pub(super) fn lower(
             action: actions.clone(),
             resource: resources.clone(),
             condition: Condition {
-                from: CurrentTime {
-                    at: from.to_string(),
-                },
-                until: CurrentTime {
-                    at: until.to_string(),
-                },
-                ip: (!req.source_cidrs.is_empty()).then(|| SourceIp {
-                    cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect(),
-                }),
+                from: CurrentTime { at: from.to_string() },
+                until: CurrentTime { at: until.to_string() },
+                ip: ip.clone(),
                 mfa: req.mfa.then_some(Mfa { present: "true" }),
-                tags: req
-                    .principal_tags
-                    .iter()
-                    .map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone()))
-                    .collect(),
+                tags: tags.clone(),
             },
         })
         .collect::<Vec<_>>();
@@ -119,13 +110,9 @@ pub(super) fn lower(
         // Never active: reported by validation (JIT055).
         return None;
     }
-    let policy = PolicyDocument {
-        version: "2012-10-17",
-        statement,
-    };
-    let size = serde_json::to_string(&policy)
-        .map(|s| s.chars().filter(|c| !c.is_whitespace()).count())
-        .unwrap_or(usize::MAX);
+    let policy = PolicyDocument { version: "2012-10-17", statement };
+    let size =
+        serde_json::to_string(&policy).map(|s| s.chars().filter(|c| !c.is_whitespace()).count()).unwrap_or(usize::MAX);
     let n = intervals.len();
     if size > INLINE_LIMIT {
         diags.push(
@@ -154,17 +141,9 @@ pub(super) fn lower(
             "shorten the grant or use fewer windows to fit a managed policy",
         );
     }
-    let enforcement = if b.policy.windows.is_empty() {
-        Enforcement::Exact
-    } else {
-        Enforcement::Expanded
-    };
+    let enforcement = if b.policy.windows.is_empty() { Enforcement::Exact } else { Enforcement::Expanded };
     Some((
-        AwsOutput {
-            policy,
-            max_session_duration: b.policy.max_session.clamp(SESSION_MIN, SESSION_MAX),
-            size,
-        },
+        AwsOutput { policy, max_session_duration: b.policy.max_session.clamp(SESSION_MIN, SESSION_MAX), size },
         enforcement,
     ))
 }

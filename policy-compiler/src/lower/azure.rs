@@ -81,15 +81,12 @@ pub(super) fn lower(
             Code::AzureRequirementNotEnforced,
             Target::Azure,
             req.span.unwrap_or(b.policy.span),
-            "a PIM assignment request carries no MFA, source network or tag condition; Azure will not enforce them".to_string(),
+            "a PIM assignment request carries no MFA, source network or tag condition; Azure will not enforce them"
+                .to_string(),
             "enforce them with Conditional Access or PIM role settings (require MFA on activation)",
         );
     }
-    let request_name = request_guid(
-        &b.name,
-        &b.not_before.to_string(),
-        &b.expires_at.to_string(),
-    );
+    let request_name = request_guid(&b.name, &b.not_before.to_string(), &b.expires_at.to_string());
     let url = format!(
         "{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{request_name}?api-version={API_VERSION}",
         perms.scope.trim_end_matches('/')
@@ -102,19 +99,13 @@ pub(super) fn lower(
                 request_type: "AdminAssign",
                 schedule_info: ScheduleInfo {
                     start_date_time: b.not_before.to_string(),
-                    expiration: Expiration {
-                        kind: "AfterDateTime",
-                        end_date_time: b.expires_at.to_string(),
-                    },
+                    expiration: Expiration { kind: "AfterDateTime", end_date_time: b.expires_at.to_string() },
                 },
-                justification: b
-                    .justification
-                    .clone()
-                    .unwrap_or_else(|| format!("jit binding {}", b.name)),
-                ticket_info: b.ticket.as_ref().map(|t| TicketInfo {
-                    ticket_number: t.clone(),
-                    ticket_system: "jit".into(),
-                }),
+                justification: b.justification.clone().unwrap_or_else(|| format!("jit binding {}", b.name)),
+                ticket_info: b
+                    .ticket
+                    .as_ref()
+                    .map(|t| TicketInfo { ticket_number: t.clone(), ticket_system: "jit".into() }),
             },
         },
         url,
@@ -127,12 +118,5 @@ pub(super) fn lower(
 fn request_guid(name: &str, from: &str, until: &str) -> String {
     let h = Sha256::digest(format!("{name}\n{from}\n{until}").as_bytes());
     let x: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &x[0..8],
-        &x[8..12],
-        &x[13..16],
-        &x[17..20],
-        &x[20..32]
-    )
+    format!("{}-{}-4{}-8{}-{}", &x[0..8], &x[8..12], &x[13..16], &x[17..20], &x[20..32])
 }

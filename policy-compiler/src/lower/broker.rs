@@ -105,46 +105,31 @@ fn hhmm(m: u16) -> String {
 
 pub(super) fn lower(b: &Binding) -> Rule {
     let s = &b.subject;
-    let identities = [
-        ("aws", &s.aws),
-        ("gcp", &s.gcp),
-        ("azure", &s.azure),
-        ("openbao", &s.openbao),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
-    .collect();
+    let identities = [("aws", &s.aws), ("gcp", &s.gcp), ("azure", &s.azure), ("openbao", &s.openbao)]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect();
     let role = &b.role;
     let mut rule = Rule {
         schema: SCHEMA,
         binding: b.name.clone(),
         role: role.name.clone(),
         policy: b.policy.name.clone(),
-        subject: Subject {
-            kind: s.kind.as_str(),
-            name: s.name.clone(),
-            identities,
-        },
+        subject: Subject { kind: s.kind.as_str(), name: s.name.clone(), identities },
         permissions: Permissions {
             aws: role.aws.as_ref().map(|a| AwsPermissions {
                 actions: a.actions.iter().map(|x| x.0.clone()).collect(),
                 resources: a.resources.iter().map(|x| x.0.clone()).collect(),
             }),
-            gcp: role.gcp.as_ref().map(|g| GcpPermissions {
-                role: g.role.clone(),
-                resource: g.resource.clone(),
-            }),
-            azure: role.azure.as_ref().map(|a| AzurePermissions {
-                role_definition_id: a.role_definition_id.clone(),
-                scope: a.scope.clone(),
-            }),
+            gcp: role.gcp.as_ref().map(|g| GcpPermissions { role: g.role.clone(), resource: g.resource.clone() }),
+            azure: role
+                .azure
+                .as_ref()
+                .map(|a| AzurePermissions { role_definition_id: a.role_definition_id.clone(), scope: a.scope.clone() }),
             openbao: role.openbao.as_ref().map(|rules| {
                 rules
                     .iter()
-                    .map(|r| PathPermission {
-                        path: r.path.clone(),
-                        capabilities: r.capabilities.clone(),
-                    })
+                    .map(|r| PathPermission { path: r.path.clone(), capabilities: r.capabilities.clone() })
                     .collect()
             }),
         },
@@ -155,11 +140,7 @@ pub(super) fn lower(b: &Binding) -> Rule {
             .windows
             .iter()
             .map(|w| Window {
-                days: w
-                    .days
-                    .iter()
-                    .map(|d| crate::ast::shape::DAYS[d as usize])
-                    .collect(),
+                days: w.days.iter().map(|d| crate::ast::shape::DAYS[d as usize]).collect(),
                 start: hhmm(w.start),
                 end: hhmm(w.end),
                 timezone: w.zone_name.clone(),
@@ -169,19 +150,14 @@ pub(super) fn lower(b: &Binding) -> Rule {
         max_session_seconds: b.policy.max_session,
         requirements: Requirements {
             mfa: b.policy.require.mfa,
-            source_cidrs: b
-                .policy
-                .require
-                .source_cidrs
-                .iter()
-                .map(|c| c.0.clone())
-                .collect(),
+            source_cidrs: b.policy.require.source_cidrs.iter().map(|c| c.0.clone()).collect(),
             principal_tags: b.policy.require.principal_tags.clone(),
         },
-        approval: b.policy.approval.as_ref().map(|a| Approval {
-            approvers: a.approvers.clone(),
-            min_approvals: a.min_approvals,
-        }),
+        approval: b
+            .policy
+            .approval
+            .as_ref()
+            .map(|a| Approval { approvers: a.approvers.clone(), min_approvals: a.min_approvals }),
         justification: b.justification.clone(),
         ticket: b.ticket.clone(),
         digest: String::new(),

@@ -27,9 +27,7 @@ impl Cel {
     /// `&&` and `||` in the rendered expression (`in` does not count).
     pub fn logical_operators(&self) -> usize {
         match self {
-            Cel::And(v) | Cel::Or(v) => {
-                v.len().saturating_sub(1) + v.iter().map(Cel::logical_operators).sum::<usize>()
-            }
+            Cel::And(v) | Cel::Or(v) => v.len().saturating_sub(1) + v.iter().map(Cel::logical_operators).sum::<usize>(),
             Cel::Cmp(..) | Cel::In(..) => 0,
         }
     }
@@ -60,12 +58,7 @@ pub struct GcpOutput {
 
 const BASIC_ROLES: &[&str] = &["roles/owner", "roles/editor", "roles/viewer"];
 
-pub(super) fn lower(
-    b: &Binding,
-    perms: &GcpPermissions,
-    member: &str,
-    diags: &mut Diagnostics,
-) -> Option<GcpOutput> {
+pub(super) fn lower(b: &Binding, perms: &GcpPermissions, member: &str, diags: &mut Diagnostics) -> Option<GcpOutput> {
     let mut ok = true;
     if BASIC_ROLES.contains(&perms.role.as_str()) {
         diags.push(
@@ -115,7 +108,7 @@ pub(super) fn lower(
                 b.policy.windows.first().map(|w| w.span).unwrap_or(b.span),
                 format!("gcp: the condition for binding `{}` has {ops} logical operators; GCP allows at most {MAX_LOGICAL_OPERATORS}", b.name),
             )
-            .with_help("use fewer windows (merge windows with the same hours into one with more days), whole-hour boundaries, or windows that do not cross midnight"),
+            .with_help("use fewer windows (merge windows with the same hours into one with more days; each window costs 2, an overnight one 4, plus 1 to join it), or windows that do not cross midnight"),
         );
         ok = false;
     }
@@ -133,11 +126,7 @@ pub(super) fn lower(
         binding: IamBinding {
             role: perms.role.clone(),
             members: vec![member.to_string()],
-            condition: Condition {
-                title,
-                description,
-                expression: crate::render::cel(&cel),
-            },
+            condition: Condition { title, description, expression: crate::render::cel(&cel) },
         },
         resource: perms.resource.clone(),
         logical_operators: ops,
@@ -147,16 +136,8 @@ pub(super) fn lower(
 /// The condition of a binding: the grant bounds, then any window.
 pub fn expression(b: &Binding) -> Cel {
     let mut all = vec![
-        Cel::Cmp(
-            "request.time".into(),
-            ">=",
-            format!("timestamp(\"{}\")", b.not_before),
-        ),
-        Cel::Cmp(
-            "request.time".into(),
-            "<",
-            format!("timestamp(\"{}\")", b.expires_at),
-        ),
+        Cel::Cmp("request.time".into(), ">=", format!("timestamp(\"{}\")", b.not_before)),
+        Cel::Cmp("request.time".into(), "<", format!("timestamp(\"{}\")", b.expires_at)),
     ];
     let windows: Vec<Cel> = b.policy.windows.iter().map(window).collect();
     match windows.len() {
@@ -189,11 +170,7 @@ fn day_of_week(tz: &str) -> String {
 /// `local minute-of-day op minute`, using hours alone on whole hours.
 fn clock(tz: &str, op: &'static str, minute: u16) -> Cel {
     if minute % 60 == 0 {
-        Cel::Cmp(
-            format!("request.time.getHours(\"{tz}\")"),
-            op,
-            (minute / 60).to_string(),
-        )
+        Cel::Cmp(format!("request.time.getHours(\"{tz}\")"), op, (minute / 60).to_string())
     } else {
         Cel::Cmp(
             format!("request.time.getHours(\"{tz}\") * 60 + request.time.getMinutes(\"{tz}\")"),
@@ -209,22 +186,12 @@ fn window(w: &Window) -> Cel {
         (!set.is_all()).then(|| Cel::In(day_of_week(tz), set.iter().collect()))
     };
     if w.is_overnight() {
-        let evening = Cel::And(
-            days(w.days)
-                .into_iter()
-                .chain([clock(tz, ">=", w.start)])
-                .collect(),
-        );
+        let evening = Cel::And(days(w.days).into_iter().chain([clock(tz, ">=", w.start)]).collect());
         if w.end == 0 {
             // Until midnight: nothing of the window falls on the next day.
             return single(evening);
         }
-        let morning = Cel::And(
-            days(w.days.next_days())
-                .into_iter()
-                .chain([clock(tz, "<", w.end)])
-                .collect(),
-        );
+        let morning = Cel::And(days(w.days.next_days()).into_iter().chain([clock(tz, "<", w.end)]).collect());
         Cel::Or(vec![single(evening), single(morning)])
     } else {
         let mut parts: Vec<Cel> = days(w.days).into_iter().collect();

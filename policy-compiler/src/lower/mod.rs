@@ -27,13 +27,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
-        Target::Aws,
-        Target::Gcp,
-        Target::Azure,
-        Target::Openbao,
-        Target::Broker,
-    ];
+    pub const ALL: [Target; 5] = [Target::Aws, Target::Gcp, Target::Azure, Target::Openbao, Target::Broker];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,9 +75,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            openbao_prefix: "jit-".to_string(),
-        }
+        Options { openbao_prefix: "jit-".to_string() }
     }
 }
 
@@ -112,14 +104,10 @@ pub struct Lowered {
 
 /// Lower one binding to the requested targets. Errors and warnings go to
 /// `diags` (with spans); warnings are also kept on the output.
-pub fn lower_binding(
-    b: &Binding,
-    targets: &[Target],
-    opts: &Options,
-    diags: &mut Diagnostics,
-) -> Lowered {
+pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mut Diagnostics) -> Lowered {
     let rule = broker::lower(b);
     let digest = rule.digest.clone();
+    let mut rule = Some(rule);
     let mut out = Lowered {
         binding: b.name.clone(),
         digest,
@@ -156,7 +144,7 @@ pub fn lower_binding(
                 Some(Enforcement::Convergence)
             }),
             Target::Broker => {
-                out.broker = Some(rule.clone());
+                out.broker = rule.take();
                 Some(Enforcement::Exact)
             }
         };
@@ -165,16 +153,8 @@ pub fn lower_binding(
         }
     }
     for d in local.warnings() {
-        if let Some(target) = d
-            .message
-            .split_once(':')
-            .and_then(|(t, _)| Target::parse(t))
-        {
-            out.warnings.push(OutputWarning {
-                code: d.code.as_str(),
-                target,
-                message: d.message.clone(),
-            });
+        if let Some(target) = d.message.split_once(':').and_then(|(t, _)| Target::parse(t)) {
+            out.warnings.push(OutputWarning { code: d.code.as_str(), target, message: d.message.clone() });
         }
     }
     diags.extend(local);
@@ -182,20 +162,26 @@ pub fn lower_binding(
 }
 
 /// The subject's identity for a target the role has, or a warning.
-fn identity<'a>(
-    b: &Binding,
-    t: Target,
-    id: Option<&'a str>,
-    diags: &mut Diagnostics,
-) -> Option<&'a str> {
+fn identity<'a>(b: &Binding, t: Target, id: Option<&'a str>, diags: &mut Diagnostics) -> Option<&'a str> {
     if id.is_none() {
         diags.push(
             Diagnostic::at(
                 Code::TargetSkipped,
                 b.subject.span,
-                format!("{}: role `{}` has {} permissions but subject `{}` has no {} identity; the target is skipped", t.as_str(), b.role.name, t.as_str(), b.subject.name, t.as_str()),
+                format!(
+                    "{}: role `{}` has {} permissions but subject `{}` has no {} identity; the target is skipped",
+                    t.as_str(),
+                    b.role.name,
+                    t.as_str(),
+                    b.subject.name,
+                    t.as_str()
+                ),
             )
-            .with_help(format!("add `{}` to the binding's subject, or drop the `{}` block from the role", t.as_str(), t.as_str())),
+            .with_help(format!(
+                "add `{}` to the binding's subject, or drop the `{}` block from the role",
+                t.as_str(),
+                t.as_str()
+            )),
         );
     }
     id

@@ -34,12 +34,7 @@ pub struct OpenbaoOutput {
     pub header: Vec<String>,
 }
 
-pub(super) fn lower(
-    b: &Binding,
-    rules: &[PathRule],
-    opts: &Options,
-    diags: &mut Diagnostics,
-) -> OpenbaoOutput {
+pub(super) fn lower(b: &Binding, rules: &[PathRule], opts: &Options, diags: &mut Diagnostics) -> OpenbaoOutput {
     let req = &b.policy.require;
     if req.mfa || !req.principal_tags.is_empty() {
         super::target_warning(
@@ -72,14 +67,8 @@ pub(super) fn lower(
             secret_id_bound_cidrs: cidrs,
         },
         header: vec![
-            format!(
-                "jit binding {}: role {} for {}",
-                b.name, b.role.name, b.subject.name
-            ),
-            format!(
-                "valid {} to {}; managed by jit, do not edit",
-                b.not_before, b.expires_at
-            ),
+            format!("jit binding {}: role {} for {}", b.name, b.role.name, b.subject.name),
+            format!("valid {} to {}; managed by jit, do not edit", b.not_before, b.expires_at),
         ],
     }
 }

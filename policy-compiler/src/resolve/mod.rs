@@ -24,29 +24,22 @@ pub const MAX_GRANT_CEILING: i64 = 366 * DAY;
 /// Resolve parsed documents into one model.
 pub fn resolve(docs: &[Document], sources: &SourceMap, diags: &mut Diagnostics) -> Model {
     let mut model = Model::default();
-    let role_decls = unique(
-        docs.iter()
-            .flat_map(|d| d.roles.iter())
-            .map(|r| (&r.name, r)),
-        "role",
-        sources,
-        diags,
-    );
+    let (mut bad_roles, mut bad_policies, mut bad_bindings) = (Vec::new(), Vec::new(), Vec::new());
+    let role_decls =
+        unique(docs.iter().flat_map(|d| d.roles.iter()).map(|r| (&r.name, r)), "role", sources, diags, &mut bad_roles);
     let policy_decls = unique(
-        docs.iter()
-            .flat_map(|d| d.policies.iter())
-            .map(|p| (&p.name, p)),
+        docs.iter().flat_map(|d| d.policies.iter()).map(|p| (&p.name, p)),
         "policy",
         sources,
         diags,
+        &mut bad_policies,
     );
     let binding_decls = unique(
-        docs.iter()
-            .flat_map(|d| d.bindings.iter())
-            .map(|b| (&b.name, b)),
+        docs.iter().flat_map(|d| d.bindings.iter()).map(|b| (&b.name, b)),
         "binding",
         sources,
         diags,
+        &mut bad_bindings,
     );
 
     for (name, decl) in &role_decls {
@@ -59,10 +52,16 @@ pub fn resolve(docs: &[Document], sources: &SourceMap, diags: &mut Diagnostics) 
             model.policies.insert(name.clone(), Arc::new(p));
         }
     }
+    // Valid names for suggestions; invalid ones still count as declared so a
+    // reference to them is not reported a second time.
     let role_names: Vec<&str> = role_decls.keys().map(String::as_str).collect();
     let policy_names: Vec<&str> = policy_decls.keys().map(String::as_str).collect();
+    let declared = (
+        role_names.iter().copied().chain(bad_roles.iter().map(String::as_str)).collect::<Vec<_>>(),
+        policy_names.iter().copied().chain(bad_policies.iter().map(String::as_str)).collect::<Vec<_>>(),
+    );
     for decl in binding_decls.values() {
-        if let Some(b) = binding(decl, &model, &role_names, &policy_names, diags) {
+        if let Some(b) = binding(decl, &model, (&role_names, &policy_names), (&declared.0, &declared.1), diags) {
             model.bindings.push(b);
         }
     }
@@ -75,15 +74,22 @@ fn unique<'a, T>(
     kind: &str,
     sources: &SourceMap,
     diags: &mut Diagnostics,
+    invalid: &mut Vec<String>,
 ) -> BTreeMap<String, &'a T> {
     let mut out: BTreeMap<String, (&'a T, Span)> = BTreeMap::new();
     for (name, item) in items {
         if !values::name_ok(&name.value) {
+            let lower = name.value.to_ascii_lowercase().replace([' ', '.'], "-");
+            let help = if values::name_ok(&lower) {
+                format!("names are lowercase letters, digits, `-` and `_`: did you mean `{lower}`?")
+            } else {
+                "names are 1 to 63 characters of lowercase letters, digits, `-` and `_`, starting with a letter or digit".to_string()
+            };
             diags.push(
-                Diagnostic::at(Code::InvalidName, name.span, format!("`{}` is not a valid {kind} name", name.value)).with_help(
-                    "names are 1 to 63 characters of lowercase letters, digits, `-` and `_`, starting with a letter or digit",
-                ),
+                Diagnostic::at(Code::InvalidName, name.span, format!("`{}` is not a valid {kind} name", name.value))
+                    .with_help(help),
             );
+            invalid.push(name.value.clone());
             continue;
         }
         if let Some((_, first)) = out.get(&name.value) {
@@ -100,9 +106,7 @@ fn unique<'a, T>(
                     name.span,
                     format!("{kind} `{}` is defined more than once", name.value),
                 )
-                .with_help(format!(
-                    "{kind} names are unique across all documents; the first definition is at {at}"
-                )),
+                .with_help(format!("{kind} names are unique across all documents; the first definition is at {at}")),
             );
             continue;
         }
@@ -114,14 +118,11 @@ fn unique<'a, T>(
 fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
     let before = diags.errors().count();
     let list = |l: &Option<ast::List>| -> Vec<(String, Span)> {
-        l.iter()
-            .flat_map(|l| l.items.iter())
-            .map(|s| (s.value.clone(), s.span))
-            .collect()
+        l.iter().flat_map(|l| l.items.iter()).map(|s| (s.value.clone(), s.span)).collect()
     };
     let aws = d.aws.as_ref().and_then(|a| {
         let (actions, resources) = (list(&a.actions), list(&a.resources));
-        (a.actions.is_some() && a.resources.is_some()).then(|| ir::AwsPermissions {
+        (a.actions.is_some() && a.resources.is_some()).then_some(ir::AwsPermissions {
             span: a.span,
             actions,
             resources,
@@ -166,11 +167,7 @@ fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
                 }
                 // Canonical order, as OpenBao's own listing.
                 caps.sort_by_key(|c| crate::ast::shape::CAPABILITIES.iter().position(|k| k == c));
-                ir::PathRule {
-                    path: p.path.value.clone(),
-                    span: p.path.span,
-                    capabilities: caps,
-                }
+                ir::PathRule { path: p.path.value.clone(), span: p.path.span, capabilities: caps }
             })
             .collect()
     });
@@ -193,27 +190,28 @@ fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
     let before = diags.errors().count();
     let max_session = match &d.max_session {
         None => MAX_SESSION_DEFAULT,
-        Some(s) => {
-            match values::duration(s, "max_session") {
-                Ok(v) if (MAX_SESSION_MIN..=MAX_SESSION_MAX).contains(&v) => v,
-                Ok(v) => {
-                    diags.push(
-                    Diagnostic::at(Code::MaxSessionRange, s.span, format!("max_session `{}` is outside 15m..12h", s.value)).with_help(
-                        format!(
-                            "sessions last between 15m and 12h (AWS and OpenBao limits); {} is too {}",
-                            values::format_duration(v),
-                            if v < MAX_SESSION_MIN { "short" } else { "long" }
-                        ),
-                    ),
+        Some(s) => match values::duration(s, "max_session") {
+            Ok(v) if (MAX_SESSION_MIN..=MAX_SESSION_MAX).contains(&v) => v,
+            Ok(v) => {
+                diags.push(
+                    Diagnostic::at(
+                        Code::MaxSessionRange,
+                        s.span,
+                        format!("max_session `{}` is outside 15m..12h", s.value),
+                    )
+                    .with_help(format!(
+                        "sessions last between 15m and 12h (AWS and OpenBao limits); {} is too {}",
+                        values::format_duration(v),
+                        if v < MAX_SESSION_MIN { "short" } else { "long" }
+                    )),
                 );
-                    0
-                }
-                Err(e) => {
-                    diags.push(e);
-                    0
-                }
+                0
             }
-        }
+            Err(e) => {
+                diags.push(e);
+                0
+            }
+        },
     };
     let max_grant = match &d.max_grant {
         None => MAX_GRANT_DEFAULT,
@@ -221,8 +219,12 @@ fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
             Ok(v) if v <= MAX_GRANT_CEILING => v,
             Ok(_) => {
                 diags.push(
-                    Diagnostic::at(Code::MaxGrantCeiling, s.span, format!("max_grant `{}` is above the 366d ceiling", s.value))
-                        .with_help("no grant may last longer than 366d; renew access with a new binding instead"),
+                    Diagnostic::at(
+                        Code::MaxGrantCeiling,
+                        s.span,
+                        format!("max_grant `{}` is above the 366d ceiling", s.value),
+                    )
+                    .with_help("no grant may last longer than 366d; renew access with a new binding instead"),
                 );
                 0
             }
@@ -255,11 +257,7 @@ fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
             span: Some(r.span),
             mfa: r.mfa.as_ref().is_some_and(|m| m.value),
             source_cidrs: cidrs,
-            principal_tags: r
-                .principal_tags
-                .iter()
-                .map(|(k, v)| (k.value.clone(), v.value.clone()))
-                .collect(),
+            principal_tags: r.principal_tags.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
         }
     });
     let approval = d.approval.as_ref().and_then(|a| approval(a, diags));
@@ -286,12 +284,8 @@ fn window(w: &ast::WindowDecl, diags: &mut Diagnostics) -> Option<Window> {
         match values::day(d) {
             Ok(i) if days.contains(i) => {
                 diags.push(
-                    Diagnostic::at(
-                        Code::DuplicateDay,
-                        d.span,
-                        format!("`{}` is listed twice", d.value),
-                    )
-                    .with_help("list each day once"),
+                    Diagnostic::at(Code::DuplicateDay, d.span, format!("`{}` is listed twice", d.value))
+                        .with_help("list each day once"),
                 );
                 ok = false;
             }
@@ -302,15 +296,14 @@ fn window(w: &ast::WindowDecl, diags: &mut Diagnostics) -> Option<Window> {
             }
         }
     }
-    let mut time =
-        |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::time_of_day(s, field)) {
-            Some(Ok(m)) => Some(m),
-            Some(Err(e)) => {
-                diags.push(e);
-                None
-            }
-            None => None,
-        };
+    let mut time = |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::time_of_day(s, field)) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            diags.push(e);
+            None
+        }
+        None => None,
+    };
     let start = time(&w.start, "start");
     let end = time(&w.end, "end");
     let (zone_name, zone) = match &w.timezone {
@@ -334,53 +327,40 @@ fn window(w: &ast::WindowDecl, diags: &mut Diagnostics) -> Option<Window> {
     if !ok || w.days.is_none() {
         return None;
     }
-    Some(Window {
-        span: w.span,
-        days,
-        start,
-        end,
-        zone_name,
-        zone,
-    })
+    Some(Window { span: w.span, days, start, end, zone_name, zone })
 }
 
 fn approval(a: &ast::ApprovalDecl, diags: &mut Diagnostics) -> Option<ir::Approval> {
     let approvers = a.approvers.as_ref()?;
     let mut seen: Vec<String> = Vec::new();
     for ap in &approvers.items {
-        let ok = ap.value.split_once(':').is_some_and(|(k, v)| {
-            matches!(k, "user" | "group") && !v.is_empty() && !v.contains(char::is_whitespace)
-        });
+        let ok = ap
+            .value
+            .split_once(':')
+            .is_some_and(|(k, v)| matches!(k, "user" | "group") && !v.is_empty() && !v.contains(char::is_whitespace));
         if !ok {
             diags.push(
                 Diagnostic::at(
                     Code::BadIdentity,
                     ap.span,
-                    format!(
-                        "approver `{}` must be `user:NAME` or `group:NAME`",
-                        ap.value
-                    ),
+                    format!("approver `{}` must be `user:NAME` or `group:NAME`", ap.value),
                 )
                 .with_help("prefix the approver with `user:` or `group:`"),
             );
         } else if seen.contains(&ap.value) {
             diags.push(
-                Diagnostic::at(
-                    Code::DuplicateApprover,
-                    ap.span,
-                    format!("approver `{}` is listed twice", ap.value),
-                )
-                .with_help("list each approver once; min_approvals counts distinct approvers"),
+                Diagnostic::at(Code::DuplicateApprover, ap.span, format!("approver `{}` is listed twice", ap.value))
+                    .with_help("list each approver once; min_approvals counts distinct approvers"),
             );
         } else {
             seen.push(ap.value.clone());
         }
     }
-    let min = a
-        .min_approvals
-        .as_ref()
-        .map(|m| (m.value, m.span))
-        .unwrap_or((1, a.span));
+    if seen.len() < approvers.items.len() {
+        // An approver was rejected above; counting would only repeat it.
+        return None;
+    }
+    let min = a.min_approvals.as_ref().map(|m| (m.value, m.span)).unwrap_or((1, a.span));
     if min.0 < 1 || min.0 > seen.len().max(1) as i64 {
         diags.push(
             Diagnostic::at(
@@ -393,77 +373,51 @@ fn approval(a: &ast::ApprovalDecl, diags: &mut Diagnostics) -> Option<ir::Approv
                     seen.len()
                 ),
             )
-            .with_help(format!(
-                "min_approvals must be between 1 and {}",
-                seen.len().max(1)
-            )),
+            .with_help(format!("min_approvals must be between 1 and {}", seen.len().max(1))),
         );
         return None;
     }
-    Some(ir::Approval {
-        span: a.span,
-        approvers: seen,
-        min_approvals: min.0 as u32,
-    })
+    Some(ir::Approval { span: a.span, approvers: seen, min_approvals: min.0 as u32 })
 }
 
 fn binding(
     d: &ast::BindingDecl,
     model: &Model,
-    role_names: &[&str],
-    policy_names: &[&str],
+    (role_names, policy_names): (&[&str], &[&str]),
+    (declared_roles, declared_policies): (&[&str], &[&str]),
     diags: &mut Diagnostics,
 ) -> Option<ir::Binding> {
     let before = diags.errors().count();
-    let role = d
-        .role
-        .as_ref()
-        .and_then(|r| match model.roles.get(&r.value) {
-            Some(role) => Some(role.clone()),
-            None if role_names.contains(&r.value.as_str()) => None, // declared but broken: already reported
-            None => {
-                diags.push(
-                    Diagnostic::at(
-                        Code::UnknownRole,
-                        r.span,
-                        format!("unknown role `{}`", r.value),
-                    )
+    let role = d.role.as_ref().and_then(|r| match model.roles.get(&r.value) {
+        Some(role) => Some(role.clone()),
+        None if declared_roles.contains(&r.value.as_str()) => None, // declared but broken: already reported
+        None => {
+            diags.push(
+                Diagnostic::at(Code::UnknownRole, r.span, format!("unknown role `{}`", r.value))
                     .with_help(suggestion_help(&r.value, role_names, "role")),
-                );
-                None
-            }
-        });
-    let policy = d
-        .policy
-        .as_ref()
-        .and_then(|p| match model.policies.get(&p.value) {
-            Some(policy) => Some(policy.clone()),
-            None if policy_names.contains(&p.value.as_str()) => None,
-            None => {
-                diags.push(
-                    Diagnostic::at(
-                        Code::UnknownPolicy,
-                        p.span,
-                        format!("unknown policy `{}`", p.value),
-                    )
-                    .with_help(suggestion_help(
-                        &p.value,
-                        policy_names,
-                        "policy",
-                    )),
-                );
-                None
-            }
-        });
-    let mut stamp =
-        |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::timestamp(s, field)) {
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => {
-                diags.push(e);
-                None
-            }
-            None => None,
-        };
+            );
+            None
+        }
+    });
+    let policy = d.policy.as_ref().and_then(|p| match model.policies.get(&p.value) {
+        Some(policy) => Some(policy.clone()),
+        None if declared_policies.contains(&p.value.as_str()) => None,
+        None => {
+            diags.push(
+                Diagnostic::at(Code::UnknownPolicy, p.span, format!("unknown policy `{}`", p.value))
+                    .with_help(suggestion_help(&p.value, policy_names, "policy")),
+            );
+            None
+        }
+    });
+    let mut stamp = |s: &Option<Str>, field: &str| match s.as_ref().map(|s| values::timestamp(s, field)) {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            diags.push(e);
+            None
+        }
+        None => None,
+    };
     let not_before = stamp(&d.not_before, "not_before");
     let expires_at = stamp(&d.expires_at, "expires_at");
     let subject = d.subject.as_ref().and_then(|s| subject(s, diags));
@@ -505,12 +459,8 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
         if let Some(v) = v {
             if !ok(&v.value) {
                 diags.push(
-                    Diagnostic::at(
-                        Code::BadIdentity,
-                        v.span,
-                        format!("`{}` is not {what}", v.value),
-                    )
-                    .with_help(format!("write {what}")),
+                    Diagnostic::at(Code::BadIdentity, v.span, format!("subject identity `{}` is malformed", v.value))
+                        .with_help(format!("write {what}")),
                 );
             }
         }
@@ -524,31 +474,17 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
     let gcp = check(
         &s.gcp,
         |v| {
-            ["user:", "serviceAccount:", "group:", "domain:", "principal:", "principalSet:"]
-                .iter()
-                .any(|p| v.starts_with(p) && v.len() > p.len())
+            matches!(v, "allUsers" | "allAuthenticatedUsers")
+                || ["user:", "serviceAccount:", "group:", "domain:", "principal:", "principalSet:"]
+                    .iter()
+                    .any(|p| v.starts_with(p) && v.len() > p.len())
         },
         "a GCP IAM member (`user:`, `serviceAccount:`, `group:`, `domain:`, `principal:` or `principalSet:` followed by the identity)",
     );
-    let azure = check(
-        &s.azure,
-        values::is_guid,
-        "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)",
-    );
-    let openbao = check(
-        &s.openbao,
-        |v| !v.trim().is_empty(),
-        "a non-empty OpenBao identity label",
-    );
-    Some(ir::Subject {
-        span: s.span,
-        kind: kind?,
-        name: s.name.as_ref()?.value.clone(),
-        aws,
-        gcp,
-        azure,
-        openbao,
-    })
+    let azure =
+        check(&s.azure, values::is_guid, "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)");
+    let openbao = check(&s.openbao, |v| !v.trim().is_empty(), "a non-empty OpenBao identity label");
+    Some(ir::Subject { span: s.span, kind: kind?, name: s.name.as_ref()?.value.clone(), aws, gcp, azure, openbao })
 }
 
 /// Names of every role and policy that some binding refers to.

@@ -38,9 +38,7 @@ pub fn duration(s: &Str, field: &str) -> Result<i64, Diagnostic> {
             return Err(bad());
         }
         let n: i64 = digits.parse().map_err(|_| bad())?;
-        total = total
-            .checked_add(n.checked_mul(unit).ok_or_else(bad)?)
-            .ok_or_else(bad)?;
+        total = total.checked_add(n.checked_mul(unit).ok_or_else(bad)?).ok_or_else(bad)?;
         digits.clear();
         any = true;
     }
@@ -48,12 +46,8 @@ pub fn duration(s: &Str, field: &str) -> Result<i64, Diagnostic> {
         return Err(bad());
     }
     if total == 0 {
-        return Err(Diagnostic::at(
-            Code::BadDuration,
-            s.span,
-            format!("`{field}` must be longer than zero"),
-        )
-        .with_help("give a positive duration"));
+        return Err(Diagnostic::at(Code::BadDuration, s.span, format!("`{field}` must be longer than zero"))
+            .with_help("give a positive duration"));
     }
     Ok(total)
 }
@@ -73,50 +67,59 @@ pub fn format_duration(mut secs: i64) -> String {
     out
 }
 
-/// An RFC 3339 instant with an explicit offset or `Z`.
+/// An RFC 3339 instant: `YYYY-MM-DDTHH:MM:SS` then `Z` or `+HH:MM`,
+/// without fractions or leap seconds (AWS takes whole seconds).
 pub fn timestamp(s: &Str, field: &str) -> Result<Timestamp, Diagnostic> {
     let bad = |why: &str| {
         Diagnostic::at(Code::BadTimestamp, s.span, format!("`{}` is not a valid RFC 3339 time for `{field}`{why}", s.value))
-            .with_help("write a date, time and offset, e.g. \"2026-12-01T00:00:00Z\" or \"2026-12-01T09:00:00+01:00\"")
+            .with_help("write date, time with seconds, and an offset, e.g. \"2026-12-01T00:00:00Z\" or \"2026-12-01T09:00:00+01:00\"")
     };
     let v = s.value.as_str();
-    let has_t = v.len() > 10 && v.as_bytes().get(10) == Some(&b'T');
-    let has_offset = v.ends_with('Z') || {
-        let tail = v.get(v.len().saturating_sub(6)..).unwrap_or("");
-        tail.len() == 6
-            && (tail.starts_with('+') || tail.starts_with('-'))
-            && tail.as_bytes().get(3) == Some(&b':')
-    };
-    if !has_t {
+    let b = v.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let num = |r: std::ops::Range<usize>| v.get(r).and_then(|d| d.parse::<u32>().ok()).unwrap_or(99);
+    if b.len() < 11 || b.get(10) != Some(&b'T') {
         return Err(bad(": it needs a time after `T`"));
     }
-    if !has_offset {
-        return Err(bad(": it needs `Z` or an offset such as `+01:00`"));
+    let shape_ok = digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
+    if !shape_ok {
+        return Err(bad(": write the time as HH:MM:SS"));
     }
-    if v.contains('[') || v.contains('.') || v.contains(',') {
-        return Err(bad(": fractions of a second are not supported"));
+    let offset = &v[19..];
+    let offset_ok = offset == "Z"
+        || (offset.len() == 6
+            && matches!(offset.as_bytes()[0], b'+' | b'-')
+            && digits(20..22)
+            && offset.as_bytes()[3] == b':'
+            && digits(23..25)
+            && num(20..22) <= 23
+            && num(23..25) <= 59);
+    if !offset_ok {
+        return Err(bad(": it needs `Z` or an offset from -23:59 to +23:59 such as `+01:00`"));
     }
-    v.parse::<Timestamp>().map_err(|_| bad(""))
+    if num(11..13) > 23 || num(14..16) > 59 || num(17..19) > 59 {
+        return Err(bad(": hours are 00..23, minutes and seconds 00..59 (no leap seconds)"));
+    }
+    v.parse::<Timestamp>().map_err(|_| bad(": no such date"))
 }
 
 /// `HH:MM` -> minutes after midnight.
 pub fn time_of_day(s: &Str, field: &str) -> Result<u16, Diagnostic> {
     let bad = || {
-        Diagnostic::at(
-            Code::BadTimeOfDay,
-            s.span,
-            format!("`{}` is not a valid time of day for `{field}`", s.value),
-        )
-        .with_help("write 24-hour `HH:MM`, from \"00:00\" to \"23:59\"")
+        Diagnostic::at(Code::BadTimeOfDay, s.span, format!("`{}` is not a valid time of day for `{field}`", s.value))
+            .with_help("write 24-hour `HH:MM`, from \"00:00\" to \"23:59\"")
     };
     let b = s.value.as_bytes();
-    if b.len() != 5
-        || b[2] != b':'
-        || !b
-            .iter()
-            .enumerate()
-            .all(|(i, c)| i == 2 || c.is_ascii_digit())
-    {
+    if b.len() != 5 || b[2] != b':' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
         return Err(bad());
     }
     let h = u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0');
@@ -139,90 +142,61 @@ pub fn day(s: &Str) -> Result<u8, Diagnostic> {
         Some(i) => format!("did you mean `{}`?", DAYS[i]),
         None => "days are sun, mon, tue, wed, thu, fri, sat".to_string(),
     };
-    Err(Diagnostic::at(
-        Code::BadDay,
-        s.span,
-        format!("`{}` is not a day of the week", s.value),
-    )
-    .with_help(help))
+    Err(Diagnostic::at(Code::BadDay, s.span, format!("`{}` is not a day of the week", s.value)).with_help(help))
 }
 
 /// An IANA zone from the bundled tz database.
 pub fn zone(s: &Str) -> Result<TimeZone, Diagnostic> {
-    if let Ok(tz) = jiff::tz::db().get(&s.value) {
-        if s.value != "UTC"
-            && !s.value.contains('/')
-            && !matches!(s.value.as_str(), "GMT" | "Etc/UTC")
-        {
+    let exact = jiff::tz::db().get(&s.value).ok().filter(|tz| tz.iana_name() == Some(s.value.as_str()));
+    if let Some(tz) = exact {
+        if s.value != "UTC" && !s.value.contains('/') && !matches!(s.value.as_str(), "GMT" | "Etc/UTC") {
             // Abbreviations like `CET` or `EST` are in the database but are
             // fixed-offset or ambiguous legacy names.
-            return Err(Diagnostic::at(Code::UnknownTimeZone, s.span, format!("`{}` is a legacy zone abbreviation, not an IANA location", s.value))
-                .with_help("use a location such as \"Europe/Paris\" or \"America/New_York\" so daylight saving time is followed"));
+            return Err(Diagnostic::at(
+                Code::UnknownTimeZone,
+                s.span,
+                format!("`{}` is a legacy zone abbreviation, not an IANA location", s.value),
+            )
+            .with_help(
+                "use a location such as \"Europe/Paris\" or \"America/New_York\" so daylight saving time is followed",
+            ));
         }
         return Ok(tz);
     }
-    let names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_string())
-        .collect();
+    let names: Vec<String> = jiff::tz::db().available().map(|n| n.as_str().to_string()).collect();
     let lower = s.value.to_ascii_lowercase();
-    let exact_ci = names
-        .iter()
-        .find(|n| n.to_ascii_lowercase() == lower)
-        .cloned();
-    let hint = exact_ci
-        .or_else(|| did_you_mean(&s.value, names.iter().map(String::as_str)).map(str::to_string));
+    let exact_ci = names.iter().find(|n| n.to_ascii_lowercase() == lower).cloned();
+    let hint = exact_ci.or_else(|| did_you_mean(&s.value, names.iter().map(String::as_str)).map(str::to_string));
     let help = match hint {
         Some(h) => format!("did you mean `{h}`?"),
         None => "use an IANA time zone name such as \"Europe/Paris\" or \"UTC\"".to_string(),
     };
-    Err(Diagnostic::at(
-        Code::UnknownTimeZone,
-        s.span,
-        format!("unknown time zone `{}`", s.value),
-    )
-    .with_help(help))
+    Err(Diagnostic::at(Code::UnknownTimeZone, s.span, format!("unknown time zone `{}`", s.value)).with_help(help))
 }
 
 /// An IPv4 or IPv6 network without host bits, in canonical form.
 pub fn cidr(s: &Str) -> Result<String, Diagnostic> {
-    let bad =
-        |why: String, help: String| Diagnostic::at(Code::BadCidr, s.span, why).with_help(help);
-    let generic = || {
-        format!(
-            "write an address and a prefix length, e.g. \"10.0.0.0/8\" or \"2001:db8::/32\" (`{}`)",
-            s.value
-        )
-    };
+    let bad = |why: String, help: String| Diagnostic::at(Code::BadCidr, s.span, why).with_help(help);
+    let generic =
+        || format!("write an address and a prefix length, e.g. \"10.0.0.0/8\" or \"2001:db8::/32\" (`{}`)", s.value);
     let Some((addr, len)) = s.value.split_once('/') else {
-        return Err(bad(
-            format!(
-                "`{}` is not a CIDR block: the `/prefix` is missing",
-                s.value
-            ),
-            "add the prefix length, e.g. `/32` for one host".into(),
-        ));
+        return Err(if s.value.parse::<IpAddr>().is_ok() {
+            bad(
+                format!("`{}` is an address, not a CIDR block", s.value),
+                format!("add the prefix length, e.g. `{}/32` for one host", s.value),
+            )
+        } else {
+            bad(format!("`{}` is not a CIDR block", s.value), generic())
+        });
     };
-    let addr: IpAddr = addr.parse().map_err(|_| {
-        bad(
-            format!("`{}` is not a CIDR block: bad address", s.value),
-            generic(),
-        )
-    })?;
+    let addr: IpAddr =
+        addr.parse().map_err(|_| bad(format!("`{}` is not a CIDR block: bad address", s.value), generic()))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let len: u32 = len
         .parse()
         .ok()
         .filter(|l| *l <= max && !len.starts_with('+'))
-        .ok_or_else(|| {
-            bad(
-                format!(
-                    "`{}` is not a CIDR block: the prefix must be 0..{max}",
-                    s.value
-                ),
-                generic(),
-            )
-        })?;
+        .ok_or_else(|| bad(format!("`{}` is not a CIDR block: the prefix must be 0..{max}", s.value), generic()))?;
     let network = match addr {
         IpAddr::V4(a) => {
             let bits = u32::from(a);
@@ -231,11 +205,7 @@ pub fn cidr(s: &Str) -> Result<String, Diagnostic> {
         }
         IpAddr::V6(a) => {
             let bits = u128::from(a);
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
             IpAddr::V6((bits & mask).into())
         }
     };
@@ -254,8 +224,7 @@ pub fn name_ok(name: &str) -> bool {
     !b.is_empty()
         && b.len() <= 63
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
 }
 
 /// A GUID as Azure prints object ids.

@@ -35,6 +35,10 @@ pub(super) fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
         let source = crate::source::SourceFile::new("", crate::source::Syntax::Hcl, text);
         let start = source.offset_of(loc.line(), loc.column().saturating_sub(1));
         let start = start.min(text.len());
+        if e.message().contains("redefined attribute") || e.message().contains("unique object key") {
+            return Diagnostic::at(Code::DuplicateField, Span::new(file, start..start), "attribute or key is given twice")
+                .with_help("keep one of them (HCL allows each attribute once per block or map)");
+        }
         Diagnostic::at(
             Code::HclSyntax,
             Span::new(file, start..start),
@@ -70,39 +74,35 @@ fn body_to_node(file: FileId, body: &Body, span: Span) -> Result<Node, Diagnosti
                 match (fold_of(ident), block.labels.as_slice()) {
                     (Some(Fold::Named(group)), [label]) => {
                         let (name, label_span) = label_text(file, label, ident_span);
-                        let group_entry =
-                            group_entry(&mut entries, group, ident_span, Value::Map(Vec::new()));
+                        let group_entry = group_entry(&mut entries, group, ident_span, Value::Map(Vec::new()));
                         if let Value::Map(items) = &mut group_entry.value.value {
-                            items.push(Entry {
-                                key: name,
-                                key_span: label_span,
-                                value: inner,
-                            });
+                            items.push(Entry { key: name, key_span: label_span, value: inner });
                         }
                     }
                     (Some(Fold::Named(_)), labels) => {
                         return Err(Diagnostic::at(
                             Code::HclSyntax,
                             ident_span,
-                            format!(
-                                "block `{ident}` takes exactly one label (its name), found {}",
-                                labels.len()
-                            ),
+                            format!("block `{ident}` takes exactly one label (its name), found {}", labels.len()),
                         )
                         .with_help(format!("write `{ident} \"name\" {{ ... }}`")));
                     }
                     (Some(Fold::Listed(group)), []) => {
-                        let group_entry =
-                            group_entry(&mut entries, group, ident_span, Value::List(Vec::new()));
+                        let group_entry = group_entry(&mut entries, group, ident_span, Value::List(Vec::new()));
                         if let Value::List(items) = &mut group_entry.value.value {
                             items.push(inner);
                         }
                     }
-                    (None, []) => entries.push(Entry {
-                        key: ident.to_string(),
-                        key_span: ident_span,
-                        value: inner,
-                    }),
+                    (None, []) => entries.push(Entry { key: ident.to_string(), key_span: ident_span, value: inner }),
+                    (None, labels) => {
+                        let blocks = ["role", "policy", "binding", "window", "path"];
+                        return Err(Diagnostic::at(
+                            Code::UnknownField,
+                            ident_span,
+                            format!("unknown block `{ident}` with {} label(s)", labels.len()),
+                        )
+                        .with_help(crate::diag::suggestion_help(ident, &blocks, "block")));
+                    }
                     (_, labels) => {
                         return Err(Diagnostic::at(
                             Code::HclSyntax,
@@ -119,31 +119,19 @@ fn body_to_node(file: FileId, body: &Body, span: Span) -> Result<Node, Diagnosti
 }
 
 /// The entry collecting folded blocks of one kind, created at the first block.
-fn group_entry<'a>(
-    entries: &'a mut Vec<Entry>,
-    group: &str,
-    span: Span,
-    empty: Value,
-) -> &'a mut Entry {
+fn group_entry<'a>(entries: &'a mut Vec<Entry>, group: &str, span: Span, empty: Value) -> &'a mut Entry {
     // A folded group is marked by sharing its key span with the first block's
     // identifier; an attribute of the same name stays separate and is later
     // reported as given twice.
     let pos = entries.iter().position(|e| {
         e.key == group
-            && matches!(
-                (&e.value.value, &empty),
-                (Value::Map(_), Value::Map(_)) | (Value::List(_), Value::List(_))
-            )
+            && matches!((&e.value.value, &empty), (Value::Map(_), Value::Map(_)) | (Value::List(_), Value::List(_)))
             && e.value.span == e.key_span
     });
     let idx = match pos {
         Some(i) => i,
         None => {
-            entries.push(Entry {
-                key: group.to_string(),
-                key_span: span,
-                value: Node::new(empty, span),
-            });
+            entries.push(Entry { key: group.to_string(), key_span: span, value: Node::new(empty, span) });
             entries.len() - 1
         }
     };
@@ -184,12 +172,9 @@ fn expr_to_node(file: FileId, expr: &Expression, fallback: Span) -> Result<Node,
         Expression::Bool(b) => Value::Bool(*b.value()),
         Expression::Number(n) => number_value(n.value()),
         Expression::String(s) => Value::Str(s.value().clone()),
-        Expression::Array(items) => Value::List(
-            items
-                .iter()
-                .map(|e| expr_to_node(file, e, span))
-                .collect::<Result<_, _>>()?,
-        ),
+        Expression::Array(items) => {
+            Value::List(items.iter().map(|e| expr_to_node(file, e, span)).collect::<Result<_, _>>()?)
+        }
         Expression::Object(obj) => {
             let mut entries = Vec::new();
             for (key, value) in obj.iter() {
@@ -201,22 +186,13 @@ fn expr_to_node(file: FileId, expr: &Expression, fallback: Span) -> Result<Node,
                         return Err(not_data(span_of(file, e, key_span), "a computed map key"));
                     }
                 };
-                entries.push(Entry {
-                    key,
-                    key_span,
-                    value: expr_to_node(file, value.expr(), key_span)?,
-                });
+                entries.push(Entry { key, key_span, value: expr_to_node(file, value.expr(), key_span)? });
             }
             Value::Map(entries)
         }
         Expression::StringTemplate(t) => match literal_template(t) {
             Some(s) => Value::Str(s),
-            None => {
-                return Err(not_data(
-                    span,
-                    "string interpolation (`${...}` or `%{...}`)",
-                ))
-            }
+            None => return Err(not_data(span, "string interpolation (`${...}` or `%{...}`)")),
         },
         Expression::HeredocTemplate(h) => match literal_template(&h.template) {
             Some(s) => Value::Str(strip_indent(&s, h.indent())),
@@ -231,16 +207,12 @@ fn expr_to_node(file: FileId, expr: &Expression, fallback: Span) -> Result<Node,
             },
             _ => return Err(not_data(span, "an operator")),
         },
-        Expression::Variable(v) => {
-            return Err(not_data(span, &format!("the variable `{}`", v.as_str())))
-        }
+        Expression::Variable(v) => return Err(not_data(span, &format!("the variable `{}`", v.as_str()))),
         Expression::FuncCall(_) => return Err(not_data(span, "a function call")),
         Expression::Traversal(_) => return Err(not_data(span, "a reference")),
         Expression::Conditional(_) => return Err(not_data(span, "a conditional expression")),
         Expression::ForExpr(_) => return Err(not_data(span, "a `for` expression")),
-        Expression::UnaryOp(_) | Expression::BinaryOp(_) => {
-            return Err(not_data(span, "an operator"))
-        }
+        Expression::UnaryOp(_) | Expression::BinaryOp(_) => return Err(not_data(span, "an operator")),
     };
     Ok(Node::new(value, span))
 }

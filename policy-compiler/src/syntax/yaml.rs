@@ -56,12 +56,8 @@ impl<'a> Reader<'a> {
     fn scan_error(&self, e: &ScanError) -> Diagnostic {
         let m = e.marker();
         let at = self.offset(m);
-        Diagnostic::at(
-            Code::YamlSyntax,
-            Span::new(self.file, at..at),
-            format!("YAML syntax error: {}", e.info()),
-        )
-        .with_help("fix the YAML syntax at this position (check indentation, `:` after keys and matching quotes)")
+        Diagnostic::at(Code::YamlSyntax, Span::new(self.file, at..at), format!("YAML syntax error: {}", e.info()))
+            .with_help("fix the YAML syntax at this position (check indentation, `:` after keys and matching quotes)")
     }
 
     fn syntax(&self, span: Span, msg: impl Into<String>, help: &str) -> Diagnostic {
@@ -74,11 +70,7 @@ impl<'a> Reader<'a> {
             Some(Err(e)) => Err(self.scan_error(&e)),
             None => {
                 let end = self.source.text.len();
-                Err(self.syntax(
-                    Span::new(self.file, end..end),
-                    "unexpected end of YAML",
-                    "the document ends early",
-                ))
+                Err(self.syntax(Span::new(self.file, end..end), "unexpected end of YAML", "the document ends early"))
             }
         }
     }
@@ -115,12 +107,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn node(
-        &mut self,
-        ev: Event<'a>,
-        sp: saphyr_parser::Span,
-        depth: usize,
-    ) -> Result<Node, Diagnostic> {
+    fn node(&mut self, ev: Event<'a>, sp: saphyr_parser::Span, depth: usize) -> Result<Node, Diagnostic> {
         let span = self.span(&sp);
         if depth > MAX_DEPTH {
             return Err(self.syntax(
@@ -137,11 +124,9 @@ impl<'a> Reader<'a> {
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 Some(n) => Ok(Node::new(n.value.clone(), span)),
-                None => Err(self.syntax(
-                    span,
-                    "alias to an unknown anchor",
-                    "define the anchor (`&name`) before using it",
-                )),
+                None => {
+                    Err(self.syntax(span, "alias to an unknown anchor", "define the anchor (`&name`) before using it"))
+                }
             },
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
@@ -152,10 +137,7 @@ impl<'a> Reader<'a> {
                     }
                     items.push(self.node(ev, sp, depth + 1)?);
                 };
-                let node = Node::new(
-                    Value::List(items),
-                    Span::new(self.file, span.start..end.end.max(span.start)),
-                );
+                let node = Node::new(Value::List(items), Span::new(self.file, span.start..end.end.max(span.start)));
                 self.remember(anchor, &node);
                 Ok(node)
             }
@@ -187,24 +169,13 @@ impl<'a> Reader<'a> {
                     };
                     let (ev, sp) = self.next()?;
                     let value = self.node(ev, sp, depth + 1)?;
-                    entries.push(Entry {
-                        key,
-                        key_span,
-                        value,
-                    });
+                    entries.push(Entry { key, key_span, value });
                 };
-                let node = Node::new(
-                    Value::Map(entries),
-                    Span::new(self.file, span.start..end.end.max(span.start)),
-                );
+                let node = Node::new(Value::Map(entries), Span::new(self.file, span.start..end.end.max(span.start)));
                 self.remember(anchor, &node);
                 Ok(node)
             }
-            _ => Err(self.syntax(
-                span,
-                "unexpected YAML event",
-                "check the document structure",
-            )),
+            _ => Err(self.syntax(span, "unexpected YAML event", "check the document structure")),
         }
     }
 
@@ -259,6 +230,5 @@ fn looks_like_float(text: &str) -> bool {
     let t = text.trim_start_matches(['-', '+']);
     matches!(t, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
         || (t.bytes().any(|b| b.is_ascii_digit())
-            && t.bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
+            && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
 }

@@ -11,14 +11,24 @@ use std::collections::BTreeSet;
 /// Check the model. `referenced` holds the role and policy names that some
 /// binding names (even a binding that failed to resolve), so unused-definition
 /// lints do not fire because of another error.
+///
+/// Returns the names of bindings that failed a check: they are not lowered,
+/// so one mistake is not reported again by every target.
 pub fn validate(
     model: &Model,
     referenced: &(BTreeSet<String>, BTreeSet<String>),
     diags: &mut Diagnostics,
-) {
+) -> BTreeSet<String> {
+    // With errors elsewhere (a typo'd reference, say) "unused" would mislead.
+    let lint_unused = !diags.has_errors();
+    let mut failed = BTreeSet::new();
     for role in model.roles.values() {
+        let before = diags.errors().count();
         wildcards(role, diags);
-        if !referenced.0.contains(&role.name) {
+        if diags.errors().count() > before {
+            failed.extend(model.bindings.iter().filter(|b| b.role.name == role.name).map(|b| b.name.clone()));
+        }
+        if lint_unused && !referenced.0.contains(&role.name) {
             diags.push(
                 Diagnostic::at(
                     Code::UnusedDefinition,
@@ -30,7 +40,7 @@ pub fn validate(
         }
     }
     for policy in model.policies.values() {
-        if !referenced.1.contains(&policy.name) {
+        if lint_unused && !referenced.1.contains(&policy.name) {
             diags.push(
                 Diagnostic::at(
                     Code::UnusedDefinition,
@@ -42,8 +52,13 @@ pub fn validate(
         }
     }
     for b in &model.bindings {
+        let before = diags.errors().count();
         binding(b, diags);
+        if diags.errors().count() > before {
+            failed.insert(b.name.clone());
+        }
     }
+    failed
 }
 
 fn binding(b: &Binding, diags: &mut Diagnostics) {
@@ -77,7 +92,9 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
             )
             .with_help(format!(
                 "move `expires_at` to {} or earlier, or raise the policy's `max_grant` (ceiling 366d)",
-                jiff::Timestamp::from_second(b.not_before.as_second() + b.policy.max_grant).map(|t| t.to_string()).unwrap_or_default()
+                jiff::Timestamp::from_second(b.not_before.as_second() + b.policy.max_grant)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default()
             )),
         );
     }
@@ -85,8 +102,15 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
         let me = identities(&b.subject);
         if let Some(a) = approval.approvers.iter().find(|a| me.contains(a.as_str())) {
             diags.push(
-                Diagnostic::at(Code::SelfApproval, b.subject.span, format!("subject `{}` of binding `{}` is its own approver `{a}`", b.subject.name, b.name))
-                    .with_help(format!("separation of duties: remove `{a}` from policy `{}`'s approvers or bind another subject", b.policy.name)),
+                Diagnostic::at(
+                    Code::SelfApproval,
+                    b.subject.span,
+                    format!("subject `{}` of binding `{}` is its own approver `{a}`", b.subject.name, b.name),
+                )
+                .with_help(format!(
+                    "separation of duties: remove `{a}` from policy `{}`'s approvers or bind another subject",
+                    b.policy.name
+                )),
             );
         }
     }
@@ -102,8 +126,15 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
         && ir::active_intervals(&b.policy.windows, b.not_before, b.expires_at).is_empty()
     {
         diags.push(
-            Diagnostic::at(Code::NeverActive, b.span, format!("binding `{}` is never active: no window of policy `{}` falls between not_before and expires_at", b.name, b.policy.name))
-                .with_help("widen the grant or pick a policy whose windows meet it"),
+            Diagnostic::at(
+                Code::NeverActive,
+                b.span,
+                format!(
+                    "binding `{}` is never active: no window of policy `{}` falls between not_before and expires_at",
+                    b.name, b.policy.name
+                ),
+            )
+            .with_help("widen the grant or pick a policy whose windows meet it"),
         );
     }
 }

@@ -20,19 +20,10 @@ pub fn render_all(diags: &Diagnostics, sources: &SourceMap) -> String {
             let _ = writeln!(out, "{:width$} |", "");
             let _ = writeln!(out, "{} | {}", l.line, text);
             let line_chars = text.chars().count();
-            let len = file
-                .text
-                .get(span.start..span.end)
-                .map(|s| s.chars().take_while(|c| *c != '\n').count())
-                .unwrap_or(1);
+            let len =
+                file.text.get(span.start..span.end).map(|s| s.chars().take_while(|c| *c != '\n').count()).unwrap_or(1);
             let len = len.clamp(1, line_chars.saturating_sub(l.column - 1).max(1));
-            let _ = writeln!(
-                out,
-                "{:width$} | {}{}",
-                "",
-                " ".repeat(l.column - 1),
-                "^".repeat(len)
-            );
+            let _ = writeln!(out, "{:width$} | {}{}", "", " ".repeat(l.column - 1), "^".repeat(len));
         }
         if !l.help.is_empty() {
             let _ = writeln!(out, "  = help: {}", l.help);

@@ -15,11 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "jitc",
-    version,
-    about = "The jit policy compiler: time-bound access as code"
-)]
+#[command(name = "jitc", version, about = "The jit policy compiler: time-bound access as code")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,9 +111,7 @@ fn parse_targets(list: &[String]) -> anyhow::Result<Vec<Target>> {
         match Target::parse(t) {
             Some(t) if !out.contains(&t) => out.push(t),
             Some(_) => {}
-            None => anyhow::bail!(
-                "unknown target `{t}`: expected aws, gcp, azure, openbao, broker or all"
-            ),
+            None => anyhow::bail!("unknown target `{t}`: expected aws, gcp, azure, openbao, broker or all"),
         }
     }
     Ok(out)
@@ -156,29 +150,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
                 CheckFormat::Json => {
-                    let (errors, warnings): (Vec<_>, Vec<_>) = c
-                        .diagnostics
-                        .iter()
-                        .map(|d| d.locate(&c.sources))
-                        .partition(|l| l.severity == Severity::Error);
-                    out(&render::pretty(
-                        &json!({"errors": errors, "warnings": warnings}),
-                    ))?;
+                    let (errors, warnings): (Vec<_>, Vec<_>) =
+                        c.diagnostics.iter().map(|d| d.locate(&c.sources)).partition(|l| l.severity == Severity::Error);
+                    out(&render::pretty(&json!({"errors": errors, "warnings": warnings})))?;
                 }
-                CheckFormat::Sarif => out(&render::pretty(&sarif::to_sarif(
-                    c.diagnostics.iter(),
-                    &c.sources,
-                )))?,
+                CheckFormat::Sarif => out(&render::pretty(&sarif::to_sarif(c.diagnostics.iter(), &c.sources)))?,
             }
             Ok(exit(c.has_errors()))
         }
-        Command::Compile {
-            paths,
-            target,
-            format,
-            out: dir,
-            openbao_prefix,
-        } => {
+        Command::Compile { paths, target, format, out: dir, openbao_prefix } => {
             if format != "json" {
                 anyhow::bail!("unknown format `{format}`: compile writes json");
             }
@@ -187,14 +167,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let c = jit_policy::compile(load(&paths)?, &targets, &opts);
             eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
             if c.has_errors() {
-                eprintln!(
-                    "failed: {} error(s); nothing was written",
-                    c.diagnostics.errors().count()
-                );
+                eprintln!("failed: {} error(s); nothing was written", c.diagnostics.errors().count());
                 return Ok(ExitCode::from(1));
             }
             match dir {
-                None => out(&render::compile_json(&c.outputs))?,
+                None => {
+                    let stdout = std::io::stdout().lock();
+                    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
+                    render::write_compile_json(&mut w, &c.outputs)?;
+                    w.flush()?;
+                }
                 Some(dir) => {
                     let mut n = 0;
                     for l in &c.outputs {
@@ -203,11 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             n += 1;
                         }
                     }
-                    eprintln!(
-                        "wrote {n} file(s) for {} binding(s) under {}",
-                        c.outputs.len(),
-                        dir.display()
-                    );
+                    eprintln!("wrote {n} file(s) for {} binding(s) under {}", c.outputs.len(), dir.display());
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -220,26 +198,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let text = explain::explain(&c.model, subject.as_deref());
             if text.is_empty() {
-                eprintln!(
-                    "no bindings{}",
-                    subject
-                        .map(|s| format!(" for subject `{s}`"))
-                        .unwrap_or_default()
-                );
+                eprintln!("no bindings{}", subject.map(|s| format!(" for subject `{s}`")).unwrap_or_default());
             }
             out(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Who {
-            paths,
-            at,
-            resource,
-            format,
-        } => {
+        Command::Who { paths, at, resource, format } => {
             let at: jiff::Timestamp = at.parse().map_err(|e| {
-                anyhow::anyhow!(
-                    "`--at {at}` is not an RFC 3339 instant ({e}); write e.g. 2026-12-01T10:00:00Z"
-                )
+                anyhow::anyhow!("`--at {at}` is not an RFC 3339 instant ({e}); write e.g. 2026-12-01T10:00:00Z")
             })?;
             let c = jit_policy::compile(load(&paths)?, &Target::ALL, &Options::default());
             if c.has_errors() {
@@ -252,19 +218,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|b| ir::is_active(b, at))
                 .filter(|b| {
-                    resource.as_deref().is_none_or(|r| {
-                        explain::resources(b)
-                            .iter()
-                            .any(|(_, p)| explain::resource_matches(p, r))
-                    })
+                    resource
+                        .as_deref()
+                        .is_none_or(|r| explain::resources(b).iter().any(|(_, p)| explain::resource_matches(p, r)))
                 })
                 .collect();
             match format {
                 OutFormat::Json => {
                     let items: Vec<_> = active.iter().map(|b| who_json(b)).collect();
-                    out(&render::pretty(
-                        &json!({"at": at.to_string(), "active": items}),
-                    ))?;
+                    out(&render::pretty(&json!({"at": at.to_string(), "active": items})))?;
                 }
                 OutFormat::Human => {
                     if active.is_empty() {
@@ -297,11 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             if !stale.is_empty() {
-                eprintln!(
-                    "out of date: {} (run `jitc schema --out {}`)",
-                    stale.join(", "),
-                    dir.display()
-                );
+                eprintln!("out of date: {} (run `jitc schema --out {}`)", stale.join(", "), dir.display());
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)

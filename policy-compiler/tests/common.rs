@@ -1,0 +1,53 @@
+//! Helpers shared by the compiler's integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // shared by several test crates; a test fails by panicking
+
+use jit_policy::diag::Severity;
+use jit_policy::lower::{Options, Target};
+use jit_policy::source::SourceMap;
+use jit_policy::{compile, load, render, Compilation};
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("hcl" | "yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn compile_paths(paths: &[PathBuf]) -> Compilation {
+    let sources: SourceMap = load::load_paths(paths).unwrap_or_else(|e| panic!("{e}"));
+    compile(sources, &Target::ALL, &Options::default())
+}
+
+/// Diagnostics as stable text: `severity code file:line:col message | help`,
+/// with paths relative to the repository root.
+pub fn diagnostics_text(c: &Compilation) -> String {
+    let root = root().display().to_string();
+    let mut out = String::new();
+    for d in c.diagnostics.iter() {
+        let l = d.locate(&c.sources);
+        let sev = if l.severity == Severity::Error { "error" } else { "warning" };
+        let file = l.file.trim_start_matches(&root).trim_start_matches('/');
+        out.push_str(&format!("{sev} {} {file}:{}:{} {}\n    help: {}\n", l.code, l.line, l.column, l.message, l.help));
+    }
+    out
+}
+
+/// Snapshot text of a compilation: diagnostics, then the compiled JSON.
+pub fn snapshot_text(c: &Compilation) -> String {
+    format!("# diagnostics\n{}\n# output\n{}", diagnostics_text(c), render::compile_json(&c.outputs))
+}

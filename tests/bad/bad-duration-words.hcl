@@ -1,0 +1,26 @@
+# expect: JIT020 line 12
+version = "jit/v1"
+
+role "db-reader" {
+  aws {
+    actions   = ["rds-db:connect"]
+    resources = ["arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFG/reporting"]
+  }
+}
+
+policy "short" {
+  max_session = "1 hour"
+  max_grant   = "30d"
+}
+
+binding "reporting-bot" {
+  role   = "db-reader"
+  policy = "short"
+  subject {
+    kind = "workload"
+    name = "reporting-bot"
+    aws  = "arn:aws:iam::123456789012:role/reporting-bot"
+  }
+  not_before = "2026-12-01T00:00:00Z"
+  expires_at = "2026-12-15T00:00:00Z"
+}

@@ -1,0 +1,23 @@
+# expect: JIT014 line 4
+version = "jit/v1"
+
+role "db-reader" {
+  description = "Read the reporting replica"
+}
+
+policy "short" {
+  max_session = "1h"
+  max_grant   = "30d"
+}
+
+binding "reporting-bot" {
+  role   = "db-reader"
+  policy = "short"
+  subject {
+    kind = "workload"
+    name = "reporting-bot"
+    aws  = "arn:aws:iam::123456789012:role/reporting-bot"
+  }
+  not_before = "2026-12-01T00:00:00Z"
+  expires_at = "2026-12-15T00:00:00Z"
+}

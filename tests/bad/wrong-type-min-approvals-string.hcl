@@ -1,0 +1,30 @@
+# expect: JIT006 line 16
+version = "jit/v1"
+
+role "db-reader" {
+  aws {
+    actions   = ["rds-db:connect"]
+    resources = ["arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFG/reporting"]
+  }
+}
+
+policy "short" {
+  max_session = "1h"
+  max_grant   = "30d"
+  approval {
+    approvers     = ["group:dba-leads", "user:bob"]
+    min_approvals = "2"
+  }
+}
+
+binding "reporting-bot" {
+  role   = "db-reader"
+  policy = "short"
+  subject {
+    kind = "workload"
+    name = "reporting-bot"
+    aws  = "arn:aws:iam::123456789012:role/reporting-bot"
+  }
+  not_before = "2026-12-01T00:00:00Z"
+  expires_at = "2026-12-15T00:00:00Z"
+}
