@@ -271,6 +271,14 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../../docs/language.md");
+        for c in Code::ALL {
+            assert!(doc.contains(&format!("| `{}` |", c.as_str())), "{} is missing from docs/language.md", c.as_str());
+        }
+    }
+
+    #[test]
     fn suggestions_pick_the_closest_name() {
         assert_eq!(did_you_mean("db-raeder", ["db-reader", "db-writer"]), Some("db-reader"));
         assert_eq!(did_you_mean("completely-else", ["db-reader"]), None);

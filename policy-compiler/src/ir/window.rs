@@ -148,3 +148,69 @@ pub fn active_intervals(windows: &[Window], from: Timestamp, until: Timestamp) -
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(days: &[u8], start: u16, end: u16, zone: &str) -> Window {
+        let mut set = DaySet::default();
+        for d in days {
+            set.insert(*d);
+        }
+        let tz = jiff::tz::db().get(zone).unwrap_or(TimeZone::UTC);
+        Window { span: Span::default(), days: set, start, end, zone_name: zone.into(), zone: tz }
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn overnight_window_belongs_to_its_start_day() {
+        // Friday 22:00 to Saturday 06:00, Paris (CET in winter).
+        let w = window(&[5], 22 * 60, 6 * 60, "Europe/Paris");
+        assert!(w.contains(ts("2026-12-04T21:00:00Z"))); // Fri 22:00
+        assert!(w.contains(ts("2026-12-05T04:59:59Z"))); // Sat 05:59
+        assert!(!w.contains(ts("2026-12-05T05:00:00Z"))); // Sat 06:00
+        assert!(!w.contains(ts("2026-12-05T21:00:00Z"))); // Sat 22:00
+        assert!(!w.contains(ts("2026-12-04T04:00:00Z"))); // Fri 05:00 (Thursday's night)
+    }
+
+    #[test]
+    fn spring_forward_gap_opens_at_the_jump() {
+        // Sunday 02:30-04:00 Paris; on 2026-03-29 02:00 CET jumps to 03:00 CEST at 01:00Z.
+        let w = window(&[0], 150, 240, "Europe/Paris");
+        let iv = active_intervals(&[w], ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
+        assert_eq!(iv, vec![(ts("2026-03-29T01:00:00Z"), ts("2026-03-29T02:00:00Z"))]);
+    }
+
+    #[test]
+    fn fall_back_fold_gives_two_intervals() {
+        // Sunday 01:30-02:30 New York; 2026-11-01 01:00-02:00 happens twice.
+        let w = window(&[0], 90, 150, "America/New_York");
+        let iv = active_intervals(&[w], ts("2026-10-31T12:00:00Z"), ts("2026-11-02T00:00:00Z"));
+        assert_eq!(
+            iv,
+            vec![
+                (ts("2026-11-01T05:30:00Z"), ts("2026-11-01T06:00:00Z")),
+                (ts("2026-11-01T06:30:00Z"), ts("2026-11-01T07:30:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn intervals_are_clipped_and_merged() {
+        let every_day = window(&[0, 1, 2, 3, 4, 5, 6], 20 * 60, 0, "UTC");
+        let morning = window(&[0, 1, 2, 3, 4, 5, 6], 0, 2 * 60, "UTC");
+        let iv = active_intervals(&[every_day, morning], ts("2026-06-01T21:00:00Z"), ts("2026-06-02T23:00:00Z"));
+        assert_eq!(
+            iv,
+            vec![
+                (ts("2026-06-01T21:00:00Z"), ts("2026-06-02T02:00:00Z")),
+                (ts("2026-06-02T20:00:00Z"), ts("2026-06-02T23:00:00Z")),
+            ]
+        );
+        assert_eq!(active_intervals(&[], ts("2026-06-01T00:00:00Z"), ts("2026-06-02T00:00:00Z")).len(), 1);
+    }
+}

@@ -210,3 +210,29 @@ fn single(c: Cel) -> Cel {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_count_matches_the_rendered_text() {
+        let c = Cel::And(vec![
+            Cel::Cmp("a".into(), ">=", "1".into()),
+            Cel::Or(vec![
+                Cel::And(vec![Cel::In("d".into(), vec![1, 2]), Cel::Cmp("h".into(), "<", "9".into())]),
+                Cel::Cmp("h".into(), ">=", "22".into()),
+            ]),
+        ]);
+        let text = crate::render::cel(&c);
+        assert_eq!(
+            text,
+            "a >= 1 && (d in [1, 2] && h < 9 || h >= 22)"
+                .replace("(d in", "((d in")
+                .replace("h < 9 ||", "h < 9) ||")
+                .as_str()
+        );
+        assert_eq!(c.logical_operators(), text.matches("&&").count() + text.matches("||").count());
+        assert_eq!(c.logical_operators(), 3);
+    }
+}

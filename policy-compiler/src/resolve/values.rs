@@ -236,3 +236,66 @@ pub fn is_guid(s: &str) -> bool {
             _ => c.is_ascii_hexdigit(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Span, Spanned};
+
+    fn s(v: &str) -> Str {
+        Spanned::new(v.to_string(), Span::default())
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(&s("90m"), "x").ok(), Some(5400));
+        assert_eq!(duration(&s("1h30m"), "x").ok(), Some(5400));
+        assert_eq!(duration(&s("2w"), "x").ok(), Some(14 * DAY));
+        for bad in ["", "1", "h", "1 hour", "10x", "0m", "-1h", "99999999999d"] {
+            assert!(duration(&s(bad), "x").is_err(), "{bad}");
+        }
+        assert_eq!(format_duration(5400), "1h30m");
+        assert_eq!(format_duration(30 * DAY), "30d");
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            timestamp(&s("2026-12-01T09:00:00+01:00"), "x").map(|t| t.to_string()).ok().as_deref(),
+            Some("2026-12-01T08:00:00Z")
+        );
+        for bad in [
+            "2026-12-01",
+            "2026-12-01T00:00:00",
+            "2026-12-01T00:00Z",
+            "2026-12-01T00:00:00.5Z",
+            "2026-12-01T00:00:60Z",
+            "2026-02-30T00:00:00Z",
+            "2026-12-01T00:00:00+24:00",
+            "2026-12-01t00:00:00Z",
+        ] {
+            assert!(timestamp(&s(bad), "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_days_zones_cidrs() {
+        assert_eq!(time_of_day(&s("23:59"), "x").ok(), Some(1439));
+        assert!(time_of_day(&s("24:00"), "x").is_err() && time_of_day(&s("9:00"), "x").is_err());
+        assert_eq!(day(&s("sun")).ok(), Some(0));
+        assert!(day(&s("Mon")).is_err());
+        assert!(zone(&s("Europe/Paris")).is_ok() && zone(&s("UTC")).is_ok());
+        for bad in ["europe/paris", "CET", "Mars/Olympus"] {
+            assert!(zone(&s(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(cidr(&s("10.0.0.0/8")).ok().as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(cidr(&s("2001:db8::/32")).ok().as_deref(), Some("2001:db8::/32"));
+        let e = cidr(&s("10.0.0.1/8")).expect_err("host bits");
+        assert!(e.help.unwrap_or_default().contains("10.0.0.0/8"));
+        for bad in ["10.0.0.0/33", "10.0.0.0", "x/8", "10.0.0.0/+8"] {
+            assert!(cidr(&s(bad)).is_err(), "{bad}");
+        }
+        assert!(name_ok("db-reader_2") && !name_ok("Db") && !name_ok("-x") && !name_ok(""));
+        assert!(is_guid("00000000-0000-0000-0000-000000000001") && !is_guid("alice"));
+    }
+}
