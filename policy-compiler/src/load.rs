@@ -36,6 +36,13 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, LoadError> {
     Ok(map)
 }
 
+/// Every policy document under a folder (recursively, sorted).
+pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    walk(dir, 0, &mut out)?;
+    Ok(out)
+}
+
 /// Read one file as a source.
 pub fn read_file(path: &Path) -> Result<SourceFile, LoadError> {
     let syntax = Syntax::from_path(path).ok_or_else(|| LoadError::NotAPolicy { path: path.display().to_string() })?;

@@ -186,23 +186,22 @@ fn who_lists_active_bindings_at_an_instant() {
     let nb: jiff::Timestamp = rule["not_before"].as_str().and_then(|s| s.parse().ok()).expect("not_before");
     let exp: jiff::Timestamp = rule["expires_at"].as_str().and_then(|s| s.parse().ok()).expect("expires_at");
     let mid = jiff::Timestamp::from_second((nb.as_second() + exp.as_second()) / 2).expect("midpoint");
-    let (code, out, _) = jitc(&["who", "examples/policies", "--at", &mid.to_string(), "--format", "json"]);
-    assert_eq!(code, 0);
-    let names: Vec<String> = json(&out)["active"]
-        .as_array()
-        .expect("active")
-        .iter()
-        .filter_map(|b| b["binding"].as_str().map(String::from))
-        .collect();
+    let names = who_at(&mid.to_string());
     assert!(names.contains(&name), "{name} should be active at {mid}: {names:?}");
-    let (_, out, _) = jitc(&["who", "examples/policies", "--at", &exp.to_string(), "--format", "json"]);
-    let names: Vec<String> = json(&out)["active"]
+    let names = who_at(&exp.to_string());
+    assert!(!names.contains(&name), "{name} must not be active at its expires_at");
+}
+
+/// Names of the example bindings `jitc who` reports active at an instant.
+fn who_at(at: &str) -> Vec<String> {
+    let (code, out, _) = jitc(&["who", "examples/policies", "--at", at, "--format", "json"]);
+    assert_eq!(code, 0);
+    json(&out)["active"]
         .as_array()
         .expect("active")
         .iter()
         .filter_map(|b| b["binding"].as_str().map(String::from))
-        .collect();
-    assert!(!names.contains(&name), "{name} must not be active at its expires_at");
+        .collect()
 }
 
 #[test]

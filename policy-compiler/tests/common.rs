@@ -12,20 +12,7 @@ pub fn root() -> PathBuf {
 }
 
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("hcl" | "yaml" | "yml")) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    load::policy_files(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn compile_paths(paths: &[PathBuf]) -> Compilation {
@@ -44,7 +31,8 @@ pub fn diagnostics_text(c: &Compilation) -> String {
         let file = l.file.trim_start_matches(&root).trim_start_matches('/');
         out.push_str(&format!("{sev} {} {file}:{}:{} {}\n    help: {}\n", l.code, l.line, l.column, l.message, l.help));
     }
-    out
+    // Messages may name other files (a duplicate's first definition).
+    out.replace(&format!("{root}/"), "")
 }
 
 /// Snapshot text of a compilation: diagnostics, then the compiled JSON.

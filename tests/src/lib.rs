@@ -53,21 +53,7 @@ pub fn run_tool(script: &str, args: &[&str], stdin: &str) -> (i32, String, Strin
 
 /// Every policy file under a folder, sorted.
 pub fn policy_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("hcl" | "yaml" | "yml")) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    jit_policy::load::policy_files(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A small deterministic generator (xorshift64*), so sampled tests are

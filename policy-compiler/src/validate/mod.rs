@@ -28,27 +28,17 @@ pub fn validate(
         if diags.errors().count() > before {
             failed.extend(model.bindings.iter().filter(|b| b.role.name == role.name).map(|b| b.name.clone()));
         }
-        if lint_unused && !referenced.0.contains(&role.name) {
-            diags.push(
-                Diagnostic::at(
-                    Code::UnusedDefinition,
-                    role.span,
-                    format!("role `{}` is not used by any binding", role.name),
-                )
-                .with_help("bind it, or remove it if it is no longer needed"),
-            );
-        }
     }
-    for policy in model.policies.values() {
-        if lint_unused && !referenced.1.contains(&policy.name) {
-            diags.push(
-                Diagnostic::at(
-                    Code::UnusedDefinition,
-                    policy.span,
-                    format!("policy `{}` is not used by any binding", policy.name),
-                )
-                .with_help("bind it, or remove it if it is no longer needed"),
-            );
+    if lint_unused {
+        let roles = model.roles.values().map(|r| ("role", &r.name, r.span, &referenced.0));
+        let policies = model.policies.values().map(|p| ("policy", &p.name, p.span, &referenced.1));
+        for (kind, name, span, used) in roles.chain(policies) {
+            if !used.contains(name) {
+                diags.push(
+                    Diagnostic::at(Code::UnusedDefinition, span, format!("{kind} `{name}` is not used by any binding"))
+                        .with_help("bind it, or remove it if it is no longer needed"),
+                );
+            }
         }
     }
     for b in &model.bindings {
