@@ -48,6 +48,25 @@ pub enum Syntax {
 impl Syntax {
     /// `*.hcl` is HCL; `*.yaml` and `*.yml` are YAML; anything else is not a
     /// policy document.
+    /// Guess the syntax of a document given as text: HCL starts with
+    /// `version =` (after comments); anything else is read as YAML.
+    pub fn sniff(text: &str) -> Syntax {
+        let first = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"))
+            .unwrap_or("");
+        let hcl = first.starts_with("version") && first["version".len()..].trim_start().starts_with('=')
+            || first.starts_with("role ")
+            || first.starts_with("policy ")
+            || first.starts_with("binding ");
+        if hcl {
+            Syntax::Hcl
+        } else {
+            Syntax::Yaml
+        }
+    }
+
     pub fn from_path(path: &Path) -> Option<Syntax> {
         match path.extension().and_then(|e| e.to_str()) {
             Some("hcl") => Some(Syntax::Hcl),

@@ -1,6 +1,8 @@
 //! Target models -> text. Deterministic: struct field order, sorted maps,
 //! bindings by name, two-space pretty JSON with a trailing newline.
 
+pub mod spec;
+
 use crate::lower::gcp::{self, Cel};
 use crate::lower::openbao::OpenbaoOutput;
 use crate::lower::{Lowered, Target};

@@ -1,0 +1,101 @@
+//! Canonical specs: one role or policy in the YAML/JSON form of the
+//! language, plus its `name`, as compact JSON. The Terraform provider uses
+//! them as `jit_role.spec` / `jit_policy.spec`, and `jit_binding` reads them
+//! back through the ordinary YAML front end, so no rule is implemented twice.
+
+use crate::ast::shape::DAYS;
+use crate::ir::{Policy, Role};
+use crate::resolve::values::format_duration;
+use serde_json::{json, Map, Value};
+
+fn hhmm(m: u16) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// The role as a document entry (without its name).
+pub fn role_entry(r: &Role) -> Value {
+    let mut m = Map::new();
+    if let Some(d) = &r.description {
+        m.insert("description".into(), json!(d));
+    }
+    if r.allow_wildcards {
+        m.insert("allow_wildcards".into(), json!(true));
+    }
+    if let Some(a) = &r.aws {
+        let actions: Vec<&str> = a.actions.iter().map(|x| x.0.as_str()).collect();
+        let resources: Vec<&str> = a.resources.iter().map(|x| x.0.as_str()).collect();
+        m.insert("aws".into(), json!({"actions": actions, "resources": resources}));
+    }
+    if let Some(g) = &r.gcp {
+        m.insert("gcp".into(), json!({"role": g.role, "resource": g.resource}));
+    }
+    if let Some(a) = &r.azure {
+        m.insert("azure".into(), json!({"role_definition_id": a.role_definition_id, "scope": a.scope}));
+    }
+    if let Some(rules) = &r.openbao {
+        let paths: Map<String, Value> =
+            rules.iter().map(|p| (p.path.clone(), json!({"capabilities": p.capabilities}))).collect();
+        m.insert("openbao".into(), json!({"paths": paths}));
+    }
+    Value::Object(m)
+}
+
+/// The policy as a document entry (without its name). Defaults are written
+/// out, so the spec says exactly what applies.
+pub fn policy_entry(p: &Policy) -> Value {
+    let mut m = Map::new();
+    if let Some(d) = &p.description {
+        m.insert("description".into(), json!(d));
+    }
+    m.insert("max_session".into(), json!(format_duration(p.max_session)));
+    m.insert("max_grant".into(), json!(format_duration(p.max_grant)));
+    if !p.windows.is_empty() {
+        let windows: Vec<Value> = p
+            .windows
+            .iter()
+            .map(|w| {
+                let days: Vec<&str> = w.days.iter().map(|d| DAYS[d as usize]).collect();
+                json!({"days": days, "start": hhmm(w.start), "end": hhmm(w.end), "timezone": w.zone_name})
+            })
+            .collect();
+        m.insert("windows".into(), json!(windows));
+    }
+    let r = &p.require;
+    if !r.is_empty() {
+        let mut req = Map::new();
+        if r.mfa {
+            req.insert("mfa".into(), json!(true));
+        }
+        if !r.source_cidrs.is_empty() {
+            let c: Vec<&str> = r.source_cidrs.iter().map(|c| c.0.as_str()).collect();
+            req.insert("source_cidrs".into(), json!(c));
+        }
+        if !r.principal_tags.is_empty() {
+            req.insert("principal_tags".into(), json!(r.principal_tags));
+        }
+        m.insert("require".into(), Value::Object(req));
+    }
+    if let Some(a) = &p.approval {
+        m.insert("approval".into(), json!({"approvers": a.approvers, "min_approvals": a.min_approvals}));
+    }
+    Value::Object(m)
+}
+
+fn with_name(name: &str, entry: Value) -> String {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(name));
+    if let Value::Object(e) = entry {
+        m.extend(e);
+    }
+    Value::Object(m).to_string()
+}
+
+/// `jit_role.spec`: compact JSON `{"name": .., <role fields>}`.
+pub fn role_spec(r: &Role) -> String {
+    with_name(&r.name, role_entry(r))
+}
+
+/// `jit_policy.spec`: compact JSON `{"name": .., <policy fields>}`.
+pub fn policy_spec(p: &Policy) -> String {
+    with_name(&p.name, policy_entry(p))
+}

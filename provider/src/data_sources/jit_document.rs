@@ -1,0 +1,159 @@
+//! `data "jit_document"`: a file or folder of versioned policy documents,
+//! validated by the compiler and exposed for `for_each`: `roles` and
+//! `policies` (name -> spec) and `bindings` (name -> object whose fields feed
+//! `jit_binding`). Errors fail the plan and name the document's file and line.
+
+use super::DataSource;
+use crate::convert::value::{Type, Value};
+use crate::diag::{path, Diag, Severity};
+use crate::resources::Ctx;
+use crate::schema::{attr, Block, Mode, Schema};
+use jit_policy::lower::{Options, Target};
+use jit_policy::render::spec;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub struct JitDocument;
+
+fn subject_type() -> Type {
+    Type::Object(
+        ["kind", "name", "aws", "gcp", "azure", "openbao"].iter().map(|k| (k.to_string(), Type::String)).collect(),
+    )
+}
+
+fn binding_type() -> Type {
+    let mut m: BTreeMap<String, Type> =
+        ["name", "role", "policy", "role_spec", "policy_spec", "not_before", "expires_at", "justification", "ticket"]
+            .iter()
+            .map(|k| (k.to_string(), Type::String))
+            .collect();
+    m.insert("subject".into(), subject_type());
+    Type::Object(m)
+}
+
+fn opt(s: &Option<String>) -> Value {
+    s.as_ref().map(|s| Value::str(s.clone())).unwrap_or(Value::Null)
+}
+
+impl DataSource for JitDocument {
+    fn type_name(&self) -> &'static str {
+        "jit_document"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: Block {
+                description: "Versioned jit/v1 policy documents, validated and exposed for for_each.".into(),
+                attributes: vec![
+                    attr("path", Type::String, Mode::Required, "A document file or a folder (searched recursively for *.hcl, *.yaml, *.yml), relative to the working directory."),
+                    attr("id", Type::String, Mode::Computed, "Digest of all compiled grants."),
+                    attr("files", Type::list_of(Type::String), Mode::Computed, "The documents read."),
+                    attr("roles", Type::map_of(Type::String), Mode::Computed, "Role name -> canonical spec (for `jit_binding.role_spec`)."),
+                    attr("policies", Type::map_of(Type::String), Mode::Computed, "Policy name -> canonical spec (for `jit_binding.policy_spec`)."),
+                    attr("bindings", Type::map_of(binding_type()), Mode::Computed, "Binding name -> its role and policy specs, subject and times, ready for `for_each` into `jit_binding`."),
+                ],
+                blocks: vec![],
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Vec<Diag> {
+        match config.get("path") {
+            Value::String(p) if p.trim().is_empty() => {
+                vec![Diag::error("`path` is empty", "give a document file or a folder").at(path(&["path"]))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn read(&self, _ctx: &Ctx, config: Value) -> (Value, Vec<Diag>) {
+        let Some(p) = config.get("path").as_str().map(str::to_string) else {
+            return (
+                config,
+                vec![Diag::error("`path` is not known", "jit_document needs a known path").at(path(&["path"]))],
+            );
+        };
+        let sources = match jit_policy::load::load_paths(&[PathBuf::from(&p)]) {
+            Ok(s) if !s.is_empty() => s,
+            Ok(_) => {
+                return (
+                    config,
+                    vec![Diag::error("no policy documents", format!("`{p}` holds no *.hcl, *.yaml or *.yml files"))
+                        .at(path(&["path"]))],
+                );
+            }
+            Err(e) => {
+                return (config, vec![Diag::error("cannot read policy documents", e.to_string()).at(path(&["path"]))])
+            }
+        };
+        let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+        let diags: Vec<Diag> = c
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let l = d.locate(&c.sources);
+                let sev =
+                    if d.severity() == jit_policy::diag::Severity::Error { Severity::Error } else { Severity::Warning };
+                Diag {
+                    severity: sev,
+                    summary: format!("{}: {}", l.code, l.message),
+                    detail: format!("{}:{}:{}: {}\n\nhelp: {}", l.file, l.line, l.column, l.message, l.help),
+                    path: path(&["path"]),
+                }
+            })
+            .collect();
+        if c.has_errors() {
+            return (config, diags);
+        }
+        let roles: BTreeMap<String, Value> =
+            c.model.roles.iter().map(|(k, r)| (k.clone(), Value::str(spec::role_spec(r)))).collect();
+        let policies: BTreeMap<String, Value> =
+            c.model.policies.iter().map(|(k, p)| (k.clone(), Value::str(spec::policy_spec(p)))).collect();
+        let bindings: BTreeMap<String, Value> = c
+            .model
+            .bindings
+            .iter()
+            .map(|b| {
+                let s = &b.subject;
+                let subject: BTreeMap<String, Value> = [
+                    ("kind", Value::str(s.kind.as_str())),
+                    ("name", Value::str(s.name.clone())),
+                    ("aws", opt(&s.aws)),
+                    ("gcp", opt(&s.gcp)),
+                    ("azure", opt(&s.azure)),
+                    ("openbao", opt(&s.openbao)),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                let obj: BTreeMap<String, Value> = [
+                    ("name", Value::str(b.name.clone())),
+                    ("role", Value::str(b.role.name.clone())),
+                    ("policy", Value::str(b.policy.name.clone())),
+                    ("role_spec", Value::str(spec::role_spec(&b.role))),
+                    ("policy_spec", Value::str(spec::policy_spec(&b.policy))),
+                    ("subject", Value::Map(subject)),
+                    ("not_before", Value::str(b.not_before.to_string())),
+                    ("expires_at", Value::str(b.expires_at.to_string())),
+                    ("justification", opt(&b.justification)),
+                    ("ticket", opt(&b.ticket)),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                (b.name.clone(), Value::Map(obj))
+            })
+            .collect();
+        let digests: Vec<&str> = c.outputs.iter().map(|l| l.digest.as_str()).collect();
+        let files: Vec<Value> = c.sources.files().map(|(_, f)| Value::str(f.name.clone())).collect();
+        let mut state = config;
+        state.set("id", Value::str(crate::resources::digest(&digests.join("\n"))));
+        state.set("files", Value::List(files));
+        state.set("roles", Value::Map(roles));
+        state.set("policies", Value::Map(policies));
+        state.set("bindings", Value::Map(bindings));
+        (state, diags)
+    }
+}

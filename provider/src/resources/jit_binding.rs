@@ -1,0 +1,289 @@
+//! `jit_binding`: who gets which role under which policy, from when until
+//! when. Every compiled output is known at plan time whenever the inputs are,
+//! so `terraform plan` shows reviewers the real IAM JSON and CEL.
+//!
+//! Time. `status` (pending | active | expired) is the one value that
+//! depends on the clock, and Terraform re-plans during apply and rejects a
+//! known planned value that changed. So status is computed at an anchor
+//! that both plans share: each refresh (ReadResource) records its time in
+//! private state, and plan and the apply-time re-plan of an existing binding
+//! both read status at that anchor. A boundary crossed between plan and
+//! apply therefore changes nothing in this run; the next refresh moves the
+//! anchor and the next plan shows the transition as an in-place update.
+//! A new binding has no refresh yet: its status is known after apply.
+
+use super::spec::import_by_name;
+use super::{compile, diagnostics, replace_on_name, DocBuilder};
+use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
+use crate::convert::value::{Type, Value};
+use crate::diag::{has_errors, path, Diag};
+use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
+use jiff::Timestamp;
+use jit_policy::diag::Code;
+use jit_policy::lower::{Options, Target};
+use jit_policy::{ir, render};
+use std::collections::BTreeMap;
+
+#[derive(Debug)]
+pub struct JitBinding;
+
+/// Computed attributes that come from the compiler.
+const OUTPUTS: &[&str] = &[
+    "aws_policy_json",
+    "aws_max_session_duration",
+    "gcp_binding",
+    "azure_schedule_request_json",
+    "openbao_policy_hcl",
+    "openbao_role",
+    "broker_rule_json",
+    "enforcement",
+    "digest",
+];
+
+/// Private state: when the binding's status was last evaluated.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Private {
+    as_of: String,
+}
+
+fn private_bytes(t: Timestamp) -> Vec<u8> {
+    serde_json::to_vec(&Private { as_of: t.to_string() }).unwrap_or_default()
+}
+
+fn anchor(private: &[u8]) -> Option<Timestamp> {
+    serde_json::from_slice::<Private>(private).ok().and_then(|p| p.as_of.parse().ok())
+}
+
+/// What the compiler made of a binding's configuration.
+struct Compiled {
+    binding: ir::Binding,
+    outputs: BTreeMap<&'static str, Value>,
+    diags: Vec<Diag>,
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// A spec argument (`role_spec` / `policy_spec`): its name and entry JSON.
+fn spec_entry(config: &Value, attr: &str, what: &str) -> Result<(String, String), Diag> {
+    let bad = |why: &str| {
+        Diag::error(
+            format!("`{attr}` is not a {what} spec"),
+            format!(
+                "{why}; pass `{what}.NAME.spec` or an entry of `data.jit_document.NAME.{}`",
+                if what == "jit_role" { "roles" } else { "policies" }
+            ),
+        )
+        .at(path(&[attr]))
+    };
+    let text = config.get(attr).as_str().unwrap_or("");
+    let serde_json::Value::Object(mut obj) =
+        serde_json::from_str::<serde_json::Value>(text).map_err(|e| bad(&format!("it is not JSON ({e})")))?
+    else {
+        return Err(bad("it is not a JSON object"));
+    };
+    let Some(serde_json::Value::String(name)) = obj.remove("name") else {
+        return Err(bad("it has no `name`"));
+    };
+    Ok((name, serde_json::Value::Object(obj).to_string()))
+}
+
+fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
+    let (role, role_entry) = spec_entry(config, "role_spec", "jit_role").map_err(|d| vec![d])?;
+    let (policy, policy_entry) = spec_entry(config, "policy_spec", "jit_policy").map_err(|d| vec![d])?;
+    let Some(name) = config.get("name").as_str() else {
+        return Err(vec![Diag::error("a binding needs a name", "set `name`").at(path(&["name"]))]);
+    };
+    let mut doc = DocBuilder::default();
+    doc.raw("{\"version\":\"jit/v1\",\"roles\":{");
+    doc.field(&role, &role_entry, path(&["role_spec"]));
+    doc.raw("},\"policies\":{");
+    doc.field(&policy, &policy_entry, path(&["policy_spec"]));
+    doc.raw("},\"bindings\":{");
+    doc.key(name, path(&["name"]));
+    doc.raw("{");
+    doc.field("role", &serde_json::to_string(&role).unwrap_or_default(), path(&["role_spec"]));
+    doc.field("policy", &serde_json::to_string(&policy).unwrap_or_default(), path(&["policy_spec"]));
+    let subject = config.get("subject");
+    if !subject.is_null() {
+        let p = path(&["subject"]);
+        doc.key("subject", p.clone());
+        doc.raw("{");
+        for a in ["kind", "name", "aws", "gcp", "azure", "openbao"] {
+            doc.string_attr(subject, a, &p);
+        }
+        doc.raw("}");
+    }
+    for a in ["not_before", "expires_at", "justification", "ticket"] {
+        doc.string_attr(config, a, &[]);
+    }
+    doc.raw("}}}");
+    let c = compile(&doc.text, &Target::ALL, &Options::default());
+    let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
+    if has_errors(&diags) {
+        return Err(diags);
+    }
+    let (Some(binding), Some(l)) = (c.model.bindings.first().cloned(), c.outputs.first()) else {
+        return Err(vec![Diag::error("internal error", "the binding did not compile")]);
+    };
+    let v = render::binding_json(l);
+    let mut outputs = BTreeMap::new();
+    let json_or_null = |key: &str| v.get(key).map(|x| Value::str(pretty(x))).unwrap_or(Value::Null);
+    outputs.insert("aws_policy_json", json_or_null("aws"));
+    outputs.insert(
+        "aws_max_session_duration",
+        v.get("aws_max_session_duration").and_then(|n| n.as_f64()).map(Value::Number).unwrap_or(Value::Null),
+    );
+    outputs.insert("gcp_binding", json_or_null("gcp"));
+    outputs.insert("azure_schedule_request_json", json_or_null("azure"));
+    outputs.insert(
+        "openbao_policy_hcl",
+        v.get("openbao").and_then(|o| o["policy_hcl"].as_str()).map(Value::str).unwrap_or(Value::Null),
+    );
+    outputs.insert("openbao_role", v.get("openbao").map(|o| Value::str(pretty(&o["role"]))).unwrap_or(Value::Null));
+    outputs.insert("broker_rule_json", json_or_null("broker"));
+    let enforcement: BTreeMap<String, Value> =
+        l.enforcement.iter().map(|(t, e)| (t.as_str().to_string(), Value::str(e.as_str()))).collect();
+    outputs.insert("enforcement", Value::Map(enforcement));
+    outputs.insert("digest", Value::str(l.digest.clone()));
+    Ok(Compiled { binding, outputs, diags })
+}
+
+/// The planned value: config plus compiled outputs, or unknowns where the
+/// inputs are not known yet.
+fn with_outputs(proposed: &Value, config: &Value) -> (Value, Option<ir::Binding>, Vec<Diag>) {
+    let mut planned = proposed.clone();
+    planned.set("id", config.get("name").clone());
+    if !config.is_wholly_known() {
+        for k in OUTPUTS {
+            planned.set(k, Value::Unknown);
+        }
+        planned.set("status", Value::Unknown);
+        return (planned, None, Vec::new());
+    }
+    match compile_binding(config) {
+        Ok(c) => {
+            for (k, v) in c.outputs {
+                planned.set(k, v);
+            }
+            (planned, Some(c.binding), c.diags)
+        }
+        Err(diags) => (planned, None, diags),
+    }
+}
+
+fn strings() -> Type {
+    Type::list_of(Type::String)
+}
+
+impl Resource for JitBinding {
+    fn type_name(&self) -> &'static str {
+        "jit_binding"
+    }
+
+    fn schema(&self) -> Schema {
+        let s = Type::String;
+        let _ = strings;
+        let attributes = vec![
+            attr("id", s.clone(), Mode::Computed, "The name."),
+            attr("name", s.clone(), Mode::Required, "Unique name; changing it replaces the binding."),
+            attr("role_spec", s.clone(), Mode::Required, "The role: `jit_role.NAME.spec` or `data.jit_document.NAME.roles[\"ROLE\"]`."),
+            attr("policy_spec", s.clone(), Mode::Required, "The policy: `jit_policy.NAME.spec` or `data.jit_document.NAME.policies[\"POLICY\"]`."),
+            attr("not_before", s.clone(), Mode::Required, "RFC 3339 start of the grant."),
+            attr("expires_at", s.clone(), Mode::Required, "RFC 3339 end of the grant; at most the policy's max_grant after not_before."),
+            attr("justification", s.clone(), Mode::Optional, "Why the access is needed."),
+            attr("ticket", s.clone(), Mode::Optional, "Change ticket."),
+            attr("status", s.clone(), Mode::Computed, "pending, active or expired. An expired binding is an in-place update, never a replacement or an error."),
+            attr("aws_policy_json", s.clone(), Mode::Computed, "AWS IAM policy document (null without an aws target)."),
+            attr("aws_max_session_duration", Type::Number, Mode::Computed, "MaxSessionDuration for the AWS role, seconds."),
+            attr("gcp_binding", s.clone(), Mode::Computed, "GCP IAM binding with its condition, JSON (needs IAM policy version 3)."),
+            attr("azure_schedule_request_json", s.clone(), Mode::Computed, "Azure PIM roleAssignmentScheduleRequests body, JSON."),
+            attr("openbao_policy_hcl", s.clone(), Mode::Computed, "OpenBao ACL policy text."),
+            attr("openbao_role", s.clone(), Mode::Computed, "OpenBao AppRole role parameters, JSON."),
+            attr("broker_rule_json", s.clone(), Mode::Computed, "Neutral broker rule, JSON."),
+            attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded or convergence."),
+            attr("digest", s.clone(), Mode::Computed, "SHA-256 content digest of the grant."),
+        ];
+        let subject = NestedBlock {
+            name: "subject",
+            nesting: Nesting::Single,
+            min_items: 1,
+            max_items: 1,
+            block: Block {
+                description: "Who receives the role.".into(),
+                attributes: vec![
+                    attr("kind", s.clone(), Mode::Required, "`workload` or `human`."),
+                    attr("name", s.clone(), Mode::Required, "The subject's name."),
+                    attr("aws", s.clone(), Mode::Optional, "IAM role or user ARN."),
+                    attr("gcp", s.clone(), Mode::Optional, "IAM member, e.g. `serviceAccount:...`."),
+                    attr("azure", s.clone(), Mode::Optional, "Entra object id."),
+                    attr("openbao", s, Mode::Optional, "OpenBao identity label."),
+                ],
+                blocks: vec![],
+            },
+        };
+        Schema { version: 0, block: Block { description: String::new(), attributes, blocks: vec![subject] } }
+    }
+
+    fn validate(&self, config: &Value) -> Vec<Diag> {
+        if !config.is_wholly_known() {
+            return Vec::new();
+        }
+        match compile_binding(config) {
+            Ok(c) => c.diags,
+            Err(d) => d,
+        }
+    }
+
+    fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp {
+        let (mut planned, binding, diags) = with_outputs(&req.proposed, &req.config);
+        let mut planned_private = Vec::new();
+        match (&binding, req.prior.is_null()) {
+            (Some(b), false) => {
+                let at = anchor(&req.prior_private).unwrap_or_else(|| ctx.clock.now());
+                planned.set("status", Value::str(ir::status(b, at).as_str()));
+                planned_private = private_bytes(at);
+            }
+            _ => planned.set("status", Value::Unknown),
+        }
+        let requires_replace = replace_on_name(&req.prior, &planned);
+        PlanResp { planned, requires_replace, planned_private, diags }
+    }
+
+    fn apply(&self, ctx: &Ctx, req: ApplyReq) -> ApplyResp {
+        let mut state = req.planned.clone();
+        let mut diags = Vec::new();
+        let mut binding = None;
+        if !state.is_wholly_known() {
+            let (s, b, d) = with_outputs(&req.planned, &req.config);
+            state = s;
+            binding = b;
+            diags = d;
+        }
+        if state.get("status").is_unknown() {
+            let now = ctx.clock.now();
+            let b = match binding {
+                Some(b) => Some(b),
+                None => compile_binding(&req.config).map(|c| c.binding).map_err(|d| diags.extend(d)).ok(),
+            };
+            match b {
+                Some(b) => state.set("status", Value::str(ir::status(&b, now).as_str())),
+                None => return ApplyResp { new_state: req.prior, private: Vec::new(), diags },
+            }
+            return ApplyResp { new_state: state, private: private_bytes(now), diags };
+        }
+        let private = if req.planned_private.is_empty() { private_bytes(ctx.clock.now()) } else { req.planned_private };
+        ApplyResp { new_state: state, private, diags }
+    }
+
+    fn read(&self, ctx: &Ctx, state: Value, _private: Vec<u8>) -> ReadResp {
+        // Compile-only: nothing outside Terraform to read. Record when this
+        // refresh happened; plan evaluates status at that instant.
+        ReadResp { state, private: private_bytes(ctx.clock.now()), diags: Vec::new() }
+    }
+
+    fn import(&self, _ctx: &Ctx, id: &str) -> Result<Value, Diag> {
+        import_by_name(id)
+    }
+}

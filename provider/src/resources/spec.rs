@@ -1,0 +1,479 @@
+//! `jit_role` and `jit_policy`: one entry of the language as Terraform
+//! arguments (or a `document` string holding one entry). Computed: `id`,
+//! `spec` (canonical JSON, known at plan time) and `digest`.
+//!
+//! Both kinds share this implementation; they differ in their schema and in
+//! how their arguments are written into the document the compiler reads.
+
+use super::{compile, diagnostics, digest, replace_on_name, text_diagnostics, with, DocBuilder};
+use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
+use crate::convert::value::{Type, Value};
+use crate::diag::{has_errors, path, Diag, Step};
+use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
+use jit_policy::diag::Code;
+use jit_policy::lower::{Options, Target};
+use jit_policy::render::spec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Role,
+    Policy,
+}
+
+#[derive(Debug)]
+pub struct SpecResource {
+    kind: Kind,
+}
+
+fn strings() -> Type {
+    Type::list_of(Type::String)
+}
+
+fn block(
+    name: &'static str,
+    nesting: Nesting,
+    attributes: Vec<crate::schema::Attribute>,
+    blocks: Vec<NestedBlock>,
+) -> NestedBlock {
+    NestedBlock {
+        name,
+        nesting,
+        block: Block { description: String::new(), attributes, blocks },
+        min_items: 0,
+        max_items: 0,
+    }
+}
+
+fn common(kind: &str) -> Vec<crate::schema::Attribute> {
+    vec![
+        attr("id", Type::String, Mode::Computed, "The name."),
+        attr("name", Type::String, Mode::OptionalComputed, "Unique name; changing it replaces the resource. Taken from `document` when that is given."),
+        attr("document", Type::String, Mode::Optional, "A jit/v1 document (HCL or YAML text, e.g. `file(\"x.yaml\")`) holding exactly one entry of this kind, instead of the arguments."),
+        attr("description", Type::String, Mode::Optional, "Free text."),
+        attr("spec", Type::String, Mode::Computed, if kind == "role" { "Canonical JSON of the role, for `jit_binding.role_spec`. Known at plan time." } else { "Canonical JSON of the policy, for `jit_binding.policy_spec`. Known at plan time." }),
+        attr("digest", Type::String, Mode::Computed, "SHA-256 of `spec`."),
+    ]
+}
+
+impl SpecResource {
+    pub fn role() -> Self {
+        SpecResource { kind: Kind::Role }
+    }
+    pub fn policy() -> Self {
+        SpecResource { kind: Kind::Policy }
+    }
+
+    fn noun(&self) -> &'static str {
+        match self.kind {
+            Kind::Role => "role",
+            Kind::Policy => "policy",
+        }
+    }
+
+    /// Compile the configuration; `Ok((name, spec))` or diagnostics.
+    fn compile_config(&self, config: &Value) -> Result<(String, String, Vec<Diag>), Vec<Diag>> {
+        let skip = [Code::UnusedDefinition];
+        if let Some(text) = config.get("document").as_str() {
+            return self.compile_document(config, text);
+        }
+        let Some(name) = config.get("name").as_str() else {
+            return Err(vec![Diag::error(
+                format!("a {} needs a name", self.noun()),
+                "set `name`, or give the whole entry in `document`",
+            )
+            .at(path(&["name"]))]);
+        };
+        let mut doc = DocBuilder::default();
+        doc.raw("{\"version\":\"jit/v1\",");
+        doc.key(if self.kind == Kind::Role { "roles" } else { "policies" }, Vec::new());
+        doc.raw("{");
+        doc.key(name, path(&["name"]));
+        doc.raw("{");
+        match self.kind {
+            Kind::Role => write_role(&mut doc, config),
+            Kind::Policy => write_policy(&mut doc, config),
+        }
+        doc.raw("}}}");
+        let c = compile(&doc.text, &Target::ALL, &Options::default());
+        let diags = diagnostics(&c, &doc, &skip);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        let spec = match self.kind {
+            Kind::Role => c.model.roles.values().next().map(|r| spec::role_spec(r)),
+            Kind::Policy => c.model.policies.values().next().map(|p| spec::policy_spec(p)),
+        };
+        match spec {
+            Some(s) => Ok((name.to_string(), s, diags)),
+            None => Err(vec![Diag::error("internal error", format!("the {} did not compile", self.noun()))]),
+        }
+    }
+
+    fn compile_document(&self, config: &Value, text: &str) -> Result<(String, String, Vec<Diag>), Vec<Diag>> {
+        let at = path(&["document"]);
+        let others: Vec<&str> = [
+            "description",
+            "aws",
+            "gcp",
+            "azure",
+            "openbao",
+            "allow_wildcards",
+            "max_session",
+            "max_grant",
+            "window",
+            "require",
+            "approval",
+        ]
+        .into_iter()
+        .filter(|k| match config.get(k) {
+            Value::Null => false,
+            Value::List(l) => !l.is_empty(),
+            _ => true,
+        })
+        .collect();
+        if let Some(k) = others.first() {
+            return Err(vec![Diag::error(
+                "`document` and arguments are exclusive",
+                format!("`{k}` is set as well as `document`; give the entry in one place"),
+            )
+            .at(path(&[k]))]);
+        }
+        let syntax = jit_policy::source::Syntax::sniff(text);
+        let mut sources = jit_policy::source::SourceMap::new();
+        sources.add(jit_policy::source::SourceFile::new("document", syntax, text));
+        let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+        let diags = text_diagnostics(&c, &at, &[Code::UnusedDefinition]);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        let m = &c.model;
+        let (count, name, spec) = match self.kind {
+            Kind::Role => (
+                m.roles.len() + m.policies.len() + m.bindings.len(),
+                m.roles.keys().next().cloned(),
+                m.roles.values().next().map(|r| spec::role_spec(r)),
+            ),
+            Kind::Policy => (
+                m.roles.len() + m.policies.len() + m.bindings.len(),
+                m.policies.keys().next().cloned(),
+                m.policies.values().next().map(|p| spec::policy_spec(p)),
+            ),
+        };
+        let (Some(name), Some(spec), 1) = (name, spec, count) else {
+            return Err(vec![Diag::error(
+                format!("`document` must hold exactly one {}", self.noun()),
+                format!(
+                    "found {} role(s), {} policy(ies) and {} binding(s)",
+                    m.roles.len(),
+                    m.policies.len(),
+                    m.bindings.len()
+                ),
+            )
+            .at(at)]);
+        };
+        if let Some(n) = config.get("name").as_str() {
+            if n != name {
+                return Err(vec![Diag::error(
+                    "`name` differs from the document",
+                    format!("`name` is `{n}` but the document defines `{name}`; drop `name` or make them equal"),
+                )
+                .at(path(&["name"]))]);
+            }
+        }
+        Ok((name, spec, diags))
+    }
+
+    fn planned(&self, config: &Value, proposed: &Value) -> (Value, Vec<Diag>) {
+        let mut planned = proposed.clone();
+        if !config.is_wholly_known() {
+            for k in ["id", "spec", "digest"] {
+                planned.set(k, Value::Unknown);
+            }
+            if config.get("name").is_null() {
+                planned.set("name", Value::Unknown);
+            }
+            return (planned, Vec::new());
+        }
+        match self.compile_config(config) {
+            Ok((name, spec, diags)) => {
+                planned.set("digest", Value::str(digest(&spec)));
+                planned.set("spec", Value::str(spec));
+                planned.set("id", Value::str(name.clone()));
+                planned.set("name", Value::str(name));
+                (planned, diags)
+            }
+            Err(diags) => (planned, diags),
+        }
+    }
+}
+
+fn write_role(doc: &mut DocBuilder, v: &Value) {
+    doc.string_attr(v, "description", &[]);
+    doc.bool_attr(v, "allow_wildcards", &[]);
+    for (blk, attrs) in [
+        ("aws", &["actions", "resources"][..]),
+        ("gcp", &["role", "resource"]),
+        ("azure", &["role_definition_id", "scope"]),
+    ] {
+        let b = v.get(blk);
+        if b.is_null() {
+            continue;
+        }
+        let p = path(&[blk]);
+        doc.key(blk, p.clone());
+        doc.raw("{");
+        for a in attrs {
+            if b.get(a).as_list().is_some() {
+                doc.list_attr(b, a, &p);
+            } else {
+                doc.string_attr(b, a, &p);
+            }
+        }
+        doc.raw("}");
+    }
+    let ob = v.get("openbao");
+    if !ob.is_null() {
+        doc.key("openbao", path(&["openbao"]));
+        doc.raw("{");
+        doc.key("paths", path(&["openbao"]));
+        doc.raw("{");
+        for (i, rule) in ob.get("path").as_list().unwrap_or(&[]).iter().enumerate() {
+            let p = vec![Step::Attr("openbao".into()), Step::Attr("path".into()), Step::Index(i as i64)];
+            doc.key(rule.get("path").as_str().unwrap_or(""), with(&p, Step::Attr("path".into())));
+            doc.raw("{");
+            doc.list_attr(rule, "capabilities", &p);
+            doc.raw("}");
+        }
+        doc.raw("}}");
+    }
+}
+
+fn write_policy(doc: &mut DocBuilder, v: &Value) {
+    doc.string_attr(v, "description", &[]);
+    doc.string_attr(v, "max_session", &[]);
+    doc.string_attr(v, "max_grant", &[]);
+    if let Some(windows) = v.get("window").as_list().filter(|w| !w.is_empty()) {
+        doc.key("windows", path(&["window"]));
+        doc.raw("[");
+        for (i, w) in windows.iter().enumerate() {
+            if i > 0 {
+                doc.raw(",");
+            }
+            let p = vec![Step::Attr("window".into()), Step::Index(i as i64)];
+            doc.raw("{");
+            doc.list_attr(w, "days", &p);
+            doc.string_attr(w, "start", &p);
+            doc.string_attr(w, "end", &p);
+            doc.string_attr(w, "timezone", &p);
+            doc.raw("}");
+        }
+        doc.raw("]");
+    }
+    let r = v.get("require");
+    if !r.is_null() {
+        let p = path(&["require"]);
+        doc.key("require", p.clone());
+        doc.raw("{");
+        doc.bool_attr(r, "mfa", &p);
+        doc.list_attr(r, "source_cidrs", &p);
+        doc.map_attr(r, "principal_tags", &p);
+        doc.raw("}");
+    }
+    let a = v.get("approval");
+    if !a.is_null() {
+        let p = path(&["approval"]);
+        doc.key("approval", p.clone());
+        doc.raw("{");
+        doc.list_attr(a, "approvers", &p);
+        doc.number_attr(a, "min_approvals", &p);
+        doc.raw("}");
+    }
+}
+
+impl Resource for SpecResource {
+    fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Role => "jit_role",
+            Kind::Policy => "jit_policy",
+        }
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attributes = common(self.noun());
+        let blocks = match self.kind {
+            Kind::Role => {
+                attributes.push(attr(
+                    "allow_wildcards",
+                    Type::Bool,
+                    Mode::Optional,
+                    "Allow `*` and service-wide actions.",
+                ));
+                vec![
+                    block(
+                        "aws",
+                        Nesting::Single,
+                        vec![
+                            attr("actions", strings(), Mode::Required, "IAM actions."),
+                            attr("resources", strings(), Mode::Required, "Resource ARNs."),
+                        ],
+                        vec![],
+                    ),
+                    block(
+                        "gcp",
+                        Nesting::Single,
+                        vec![
+                            attr("role", Type::String, Mode::Required, "IAM role, e.g. `roles/cloudsql.client`."),
+                            attr(
+                                "resource",
+                                Type::String,
+                                Mode::Required,
+                                "Resource whose IAM policy gets the binding.",
+                            ),
+                        ],
+                        vec![],
+                    ),
+                    block(
+                        "azure",
+                        Nesting::Single,
+                        vec![
+                            attr("role_definition_id", Type::String, Mode::Required, "Role definition id."),
+                            attr("scope", Type::String, Mode::Required, "Assignment scope."),
+                        ],
+                        vec![],
+                    ),
+                    block(
+                        "openbao",
+                        Nesting::Single,
+                        vec![],
+                        vec![block(
+                            "path",
+                            Nesting::List,
+                            vec![
+                                attr(
+                                    "path",
+                                    Type::String,
+                                    Mode::Required,
+                                    "ACL path (`*` suffix glob, `+` one segment).",
+                                ),
+                                attr(
+                                    "capabilities",
+                                    strings(),
+                                    Mode::Required,
+                                    "create, read, update, patch, delete, list, sudo, deny.",
+                                ),
+                            ],
+                            vec![],
+                        )],
+                    ),
+                ]
+            }
+            Kind::Policy => {
+                attributes.push(attr(
+                    "max_session",
+                    Type::String,
+                    Mode::Optional,
+                    "Longest session, 15m..12h (default 1h).",
+                ));
+                attributes.push(attr(
+                    "max_grant",
+                    Type::String,
+                    Mode::Optional,
+                    "Longest binding, at most 366d (default 30d).",
+                ));
+                vec![
+                    block(
+                        "window",
+                        Nesting::List,
+                        vec![
+                            attr("days", strings(), Mode::Required, "Days the window starts on: sun..sat."),
+                            attr("start", Type::String, Mode::Required, "Local start, HH:MM."),
+                            attr(
+                                "end",
+                                Type::String,
+                                Mode::Required,
+                                "Local end, HH:MM; before start means overnight.",
+                            ),
+                            attr("timezone", Type::String, Mode::Optional, "IANA time zone (default UTC)."),
+                        ],
+                        vec![],
+                    ),
+                    block(
+                        "require",
+                        Nesting::Single,
+                        vec![
+                            attr("mfa", Type::Bool, Mode::Optional, "Multi-factor authentication required."),
+                            attr("source_cidrs", strings(), Mode::Optional, "Allowed source networks."),
+                            attr(
+                                "principal_tags",
+                                Type::map_of(Type::String),
+                                Mode::Optional,
+                                "Required principal tags.",
+                            ),
+                        ],
+                        vec![],
+                    ),
+                    block(
+                        "approval",
+                        Nesting::Single,
+                        vec![
+                            attr("approvers", strings(), Mode::Required, "`user:` or `group:` approvers."),
+                            attr("min_approvals", Type::Number, Mode::Optional, "Approvals needed (default 1)."),
+                        ],
+                        vec![],
+                    ),
+                ]
+            }
+        };
+        Schema { version: 0, block: Block { description: String::new(), attributes, blocks } }
+    }
+
+    fn validate(&self, config: &Value) -> Vec<Diag> {
+        if !config.is_wholly_known() {
+            return Vec::new();
+        }
+        match self.compile_config(config) {
+            Ok((_, _, diags)) | Err(diags) => diags,
+        }
+    }
+
+    fn plan(&self, _ctx: &Ctx, req: PlanReq) -> PlanResp {
+        let (planned, diags) = self.planned(&req.config, &req.proposed);
+        let requires_replace = replace_on_name(&req.prior, &planned);
+        PlanResp { planned, requires_replace, planned_private: Vec::new(), diags }
+    }
+
+    fn apply(&self, _ctx: &Ctx, req: ApplyReq) -> ApplyResp {
+        // The plan already holds every value when the config was known;
+        // otherwise compute them now that it is.
+        let (new_state, diags) = if req.planned.is_wholly_known() {
+            (req.planned, Vec::new())
+        } else {
+            self.planned(&req.config, &req.planned)
+        };
+        ApplyResp { new_state, private: Vec::new(), diags }
+    }
+
+    fn read(&self, _ctx: &Ctx, state: Value, private: Vec<u8>) -> ReadResp {
+        // Compile-only: the state is the object.
+        ReadResp { state, private, diags: Vec::new() }
+    }
+
+    fn import(&self, _ctx: &Ctx, id: &str) -> Result<Value, Diag> {
+        import_by_name(id)
+    }
+}
+
+/// The state of an imported object: its name; the next plan fills in the
+/// rest from the configuration as an in-place update.
+pub fn import_by_name(id: &str) -> Result<Value, Diag> {
+    if !jit_policy::resolve::values::name_ok(id) {
+        return Err(Diag::error(
+            "invalid import id",
+            format!("`{id}` is not a jit name: import by the entry's name (lowercase letters, digits, `-` and `_`)"),
+        ));
+    }
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("id".to_string(), Value::str(id));
+    m.insert("name".to_string(), Value::str(id));
+    Ok(Value::Map(m))
+}
