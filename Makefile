@@ -7,38 +7,34 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 JITC := target/release/jitc
 
-.PHONY: demo test bench tools lint schemas clean
+.PHONY: demo jitc-demo test bench tools lint schemas clean
 
-tools: ## Pinned Python tools used by the tests (CEL engine, parliament, jsonschema) in .tools/venv
+tools: ## Pinned test tools under .tools/: Python (CEL engine, parliament, jsonschema) and Terraform 1.15 + 1.0.3
 	@bash tools/setup-python.sh >/dev/null
+	@bash tools/setup-terraform.sh >/dev/null
 
-demo:
+demo: ## Build the provider (release) and run examples/quickstart through terraform init, plan, apply
+	$(CARGO) build --release -q -p terraform-provider-jit
+	@bash tools/demo.sh
+
+jitc-demo: ## The compiler alone over examples/policies
 	$(CARGO) build --release -q -p jit-policy-compiler --bin jitc
-	@echo "== jitc check examples/policies"
 	@$(JITC) check examples/policies
-	@echo
-	@echo "== jitc explain examples/policies/reporting.hcl"
 	@$(JITC) explain examples/policies/reporting.hcl
-	@echo
-	@echo "== jitc compile examples/policies/reporting.hcl --target aws,gcp"
-	@$(JITC) compile examples/policies/reporting.hcl --target aws,gcp
-	@echo
-	@echo "== jitc who examples/policies --at 2026-12-02T10:00:00Z"
 	@$(JITC) who examples/policies --at 2026-12-02T10:00:00Z
-	@echo
-	@$(JITC) compile examples/policies --out target/demo-out
-	@echo "all compiled grants are under target/demo-out/"
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 
 test: tools lint
+	$(CARGO) build -q -p terraform-provider-jit
 	$(CARGO) test --workspace -q
 	$(CARGO) run -q -p jit-policy-compiler --bin jitc -- schema --out schemas --check
 
-bench:
+bench: tools
 	$(CARGO) bench -q -p jit-policy-compiler --bench compile
+	$(CARGO) bench -q -p jit-e2e-tests --bench provider
 
 schemas: ## Regenerate schemas/ from the language's shape table
 	$(CARGO) run -q -p jit-policy-compiler --bin jitc -- schema --out schemas

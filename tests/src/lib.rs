@@ -4,6 +4,8 @@
 //! These tests drive real, independent implementations; they need no
 //! network once `tools/setup-python.sh` has installed the pinned tools.
 
+pub mod terraform;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

