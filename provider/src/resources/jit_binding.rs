@@ -61,8 +61,10 @@ struct Compiled {
     diags: Vec<Diag>,
 }
 
-fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+/// Compact JSON: Terraform renders JSON strings structurally in plans, so
+/// whitespace would only add bytes that Terraform core must process.
+fn compact(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A spec argument (`role_spec` / `policy_spec`): its name and entry JSON.
@@ -129,7 +131,7 @@ fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
     };
     let v = render::binding_json(l);
     let mut outputs = BTreeMap::new();
-    let json_or_null = |key: &str| v.get(key).map(|x| Value::str(pretty(x))).unwrap_or(Value::Null);
+    let json_or_null = |key: &str| v.get(key).map(|x| Value::str(compact(x))).unwrap_or(Value::Null);
     outputs.insert("aws_policy_json", json_or_null("aws"));
     outputs.insert(
         "aws_max_session_duration",
@@ -141,7 +143,7 @@ fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
         "openbao_policy_hcl",
         v.get("openbao").and_then(|o| o["policy_hcl"].as_str()).map(Value::str).unwrap_or(Value::Null),
     );
-    outputs.insert("openbao_role", v.get("openbao").map(|o| Value::str(pretty(&o["role"]))).unwrap_or(Value::Null));
+    outputs.insert("openbao_role", v.get("openbao").map(|o| Value::str(compact(&o["role"]))).unwrap_or(Value::Null));
     outputs.insert("broker_rule_json", json_or_null("broker"));
     let enforcement: BTreeMap<String, Value> =
         l.enforcement.iter().map(|(t, e)| (t.as_str().to_string(), Value::str(e.as_str()))).collect();

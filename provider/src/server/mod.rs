@@ -156,7 +156,15 @@ pub async fn serve(prepared: Prepared, ctx: Ctx, shutdown: Arc<Notify>) -> Resul
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let accept_loop = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning.
+                    log::error("accept failed", &[("error", &e.to_string())]);
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
             let tx = tx.clone();
             match acceptor.clone() {
                 None => {
