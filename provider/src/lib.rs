@@ -11,7 +11,9 @@
 //! Protocol types stay in `server` and `convert`; resources never see them.
 #![deny(clippy::print_stdout)]
 
+pub mod broker;
 pub mod clock;
+pub mod config;
 pub mod convert;
 pub mod data_sources;
 pub mod diag;

@@ -91,7 +91,7 @@ fn spec_entry(config: &Value, attr: &str, what: &str) -> Result<(String, String)
     Ok((name, serde_json::Value::Object(obj).to_string()))
 }
 
-fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
+fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> {
     let (role, role_entry) = spec_entry(config, "role_spec", "jit_role").map_err(|d| vec![d])?;
     let (policy, policy_entry) = spec_entry(config, "policy_spec", "jit_policy").map_err(|d| vec![d])?;
     let Some(name) = config.get("name").as_str() else {
@@ -121,7 +121,7 @@ fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
         doc.string_attr(config, a, &[]);
     }
     doc.raw("}}}");
-    let c = compile(&doc.text, &Target::ALL, &Options::default());
+    let c = compile(&doc.text, &Target::ALL, &Options { openbao_prefix: prefix.to_string() });
     let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
     if has_errors(&diags) {
         return Err(diags);
@@ -154,7 +154,7 @@ fn compile_binding(config: &Value) -> Result<Compiled, Vec<Diag>> {
 
 /// The planned value: config plus compiled outputs, or unknowns where the
 /// inputs are not known yet.
-fn with_outputs(proposed: &Value, config: &Value) -> (Value, Option<ir::Binding>, Vec<Diag>) {
+fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Option<ir::Binding>, Vec<Diag>) {
     let mut planned = proposed.clone();
     planned.set("id", config.get("name").clone());
     if !config.is_wholly_known() {
@@ -162,9 +162,10 @@ fn with_outputs(proposed: &Value, config: &Value) -> (Value, Option<ir::Binding>
             planned.set(k, Value::Unknown);
         }
         planned.set("status", Value::Unknown);
+        planned.set("openbao_objects", Value::Unknown);
         return (planned, None, Vec::new());
     }
-    match compile_binding(config) {
+    match compile_binding(config, prefix) {
         Ok(c) => {
             for (k, v) in c.outputs {
                 planned.set(k, v);
@@ -179,6 +180,78 @@ fn strings() -> Type {
     Type::list_of(Type::String)
 }
 
+/// The name prefix in use: the broker's, or the compile-only default.
+fn prefix(ctx: &Ctx) -> String {
+    ctx.broker.as_ref().map(|b| b.config().name_prefix.clone()).unwrap_or_else(|| "jit-".to_string())
+}
+
+/// The OpenBao object name of a binding.
+fn object_name(ctx: &Ctx, state: &Value) -> Option<String> {
+    state.get("name").as_str().map(|n| format!("{}{n}", prefix(ctx)))
+}
+
+fn policy_ref(name: &str) -> String {
+    format!("sys/policies/acl/{name}")
+}
+
+fn role_ref(ctx: &Ctx, name: &str) -> String {
+    let mount = ctx.broker.as_ref().map(|b| b.config().approle_mount.trim_matches('/').to_string()).unwrap_or_default();
+    format!("auth/{mount}/role/{name}")
+}
+
+/// `openbao_objects` when the binding's objects exist.
+fn both(ctx: &Ctx, name: &str) -> Value {
+    Value::List(vec![Value::str(policy_ref(name)), Value::str(role_ref(ctx, name))])
+}
+
+fn broker_diag(e: &crate::broker::BrokerError, what: &str) -> Diag {
+    Diag::error(format!("OpenBao: cannot {what}"), e.to_string())
+}
+
+/// Whether this state has an OpenBao target in broker mode.
+fn brokered(ctx: &Ctx, state: &Value) -> bool {
+    ctx.broker.is_some() && !state.get("openbao_policy_hcl").is_null()
+}
+
+/// Make OpenBao match `active` for this binding. Returns the objects that
+/// exist afterwards (so state matches the server even after a partial
+/// failure) and diagnostics.
+async fn converge(ctx: &Ctx, state: &Value, active: bool) -> (Value, Vec<Diag>) {
+    let (Some(broker), Some(name)) = (ctx.broker.as_ref(), object_name(ctx, state)) else {
+        return (Value::Null, Vec::new());
+    };
+    if active {
+        let text = state.get("openbao_policy_hcl").as_str().unwrap_or("").to_string();
+        let role: Option<crate::broker::Role> =
+            state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok());
+        let Some(role) = role else {
+            return (Value::List(vec![]), vec![Diag::error("internal error", "the compiled AppRole role is missing")]);
+        };
+        if let Err(e) = broker.write_policy(&name, &text).await {
+            return (Value::List(vec![]), vec![broker_diag(&e, &format!("write policy `{name}`"))]);
+        }
+        if let Err(e) = broker.write_role(&name, &role).await {
+            return (
+                Value::List(vec![Value::str(policy_ref(&name))]),
+                vec![broker_diag(&e, &format!("write AppRole role `{name}`"))],
+            );
+        }
+        (both(ctx, &name), Vec::new())
+    } else {
+        if let Err(e) = broker.delete_role(&name).await {
+            return (both(ctx, &name), vec![broker_diag(&e, &format!("delete AppRole role `{name}`"))]);
+        }
+        if let Err(e) = broker.delete_policy(&name).await {
+            return (
+                Value::List(vec![Value::str(policy_ref(&name))]),
+                vec![broker_diag(&e, &format!("delete policy `{name}`"))],
+            );
+        }
+        (Value::List(vec![]), Vec::new())
+    }
+}
+
+#[tonic::async_trait]
 impl Resource for JitBinding {
     fn type_name(&self) -> &'static str {
         "jit_binding"
@@ -206,6 +279,12 @@ impl Resource for JitBinding {
             attr("broker_rule_json", s.clone(), Mode::Computed, "Neutral broker rule, JSON."),
             attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded or convergence."),
             attr("digest", s.clone(), Mode::Computed, "SHA-256 content digest of the grant."),
+            attr(
+                "openbao_objects",
+                Type::list_of(Type::String),
+                Mode::Computed,
+                "Broker mode: the OpenBao objects of this binding that exist (its ACL policy and AppRole role while active, none otherwise). Null in compile-only mode.",
+            ),
         ];
         let subject = NestedBlock {
             name: "subject",
@@ -232,57 +311,132 @@ impl Resource for JitBinding {
         if !config.is_wholly_known() {
             return Vec::new();
         }
-        match compile_binding(config) {
+        match compile_binding(config, "jit-") {
             Ok(c) => c.diags,
             Err(d) => d,
         }
     }
 
-    fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp {
-        let (mut planned, binding, diags) = with_outputs(&req.proposed, &req.config);
+    async fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp {
+        let (mut planned, binding, diags) = with_outputs(&req.proposed, &req.config, &prefix(ctx));
         let mut planned_private = Vec::new();
+        let mut status = None;
         match (&binding, req.prior.is_null()) {
             (Some(b), false) => {
                 let at = anchor(&req.prior_private).unwrap_or_else(|| ctx.clock.now());
-                planned.set("status", Value::str(ir::status(b, at).as_str()));
+                let s = ir::status(b, at);
+                planned.set("status", Value::str(s.as_str()));
                 planned_private = private_bytes(at);
+                status = Some(s);
             }
             _ => planned.set("status", Value::Unknown),
         }
+        // Broker objects exist exactly while the binding is active.
+        let objects = if ctx.broker.is_none() {
+            Value::Null
+        } else if planned.get("openbao_policy_hcl").is_unknown() {
+            Value::Unknown
+        } else if planned.get("openbao_policy_hcl").is_null() {
+            Value::Null
+        } else {
+            match (status, object_name(ctx, &planned)) {
+                (Some(ir::Status::Active), Some(name)) => both(ctx, &name),
+                (Some(_), _) => Value::List(vec![]),
+                (None, _) => Value::Unknown,
+            }
+        };
+        planned.set("openbao_objects", objects);
         let requires_replace = replace_on_name(&req.prior, &planned);
         PlanResp { planned, requires_replace, planned_private, diags }
     }
 
-    fn apply(&self, ctx: &Ctx, req: ApplyReq) -> ApplyResp {
+    async fn apply(&self, ctx: &Ctx, req: ApplyReq) -> ApplyResp {
         let mut state = req.planned.clone();
         let mut diags = Vec::new();
         let mut binding = None;
-        if !state.is_wholly_known() {
-            let (s, b, d) = with_outputs(&req.planned, &req.config);
+        let pfx = prefix(ctx);
+        if !state.get("digest").is_wholly_known() || !state.get("aws_policy_json").is_wholly_known() {
+            let (s, b, d) = with_outputs(&req.planned, &req.config, &pfx);
             state = s;
             binding = b;
             diags = d;
         }
+        let mut private =
+            if req.planned_private.is_empty() { private_bytes(ctx.clock.now()) } else { req.planned_private.clone() };
         if state.get("status").is_unknown() {
             let now = ctx.clock.now();
             let b = match binding {
                 Some(b) => Some(b),
-                None => compile_binding(&req.config).map(|c| c.binding).map_err(|d| diags.extend(d)).ok(),
+                None => compile_binding(&req.config, &pfx).map(|c| c.binding).map_err(|d| diags.extend(d)).ok(),
             };
             match b {
                 Some(b) => state.set("status", Value::str(ir::status(&b, now).as_str())),
                 None => return ApplyResp { new_state: req.prior, private: Vec::new(), diags },
             }
-            return ApplyResp { new_state: state, private: private_bytes(now), diags };
+            private = private_bytes(now);
         }
-        let private = if req.planned_private.is_empty() { private_bytes(ctx.clock.now()) } else { req.planned_private };
+        if brokered(ctx, &state) {
+            let active = state.get("status").as_str() == Some("active");
+            let (objects, d) = converge(ctx, &state, active).await;
+            diags.extend(d);
+            // Recorded as they are on the server, even after a partial failure.
+            state.set("openbao_objects", objects);
+        } else {
+            state.set("openbao_objects", Value::Null);
+        }
         ApplyResp { new_state: state, private, diags }
     }
 
-    fn read(&self, ctx: &Ctx, state: Value, _private: Vec<u8>) -> ReadResp {
-        // Compile-only: nothing outside Terraform to read. Record when this
-        // refresh happened; plan evaluates status at that instant.
-        ReadResp { state, private: private_bytes(ctx.clock.now()), diags: Vec::new() }
+    async fn read(&self, ctx: &Ctx, mut state: Value, _private: Vec<u8>) -> ReadResp {
+        let private = private_bytes(ctx.clock.now());
+        let imported = state.get("role_spec").is_null();
+        let (Some(broker), Some(name)) = (ctx.broker.as_ref(), object_name(ctx, &state)) else {
+            return ReadResp { state, private, diags: Vec::new() };
+        };
+        if !imported && state.get("openbao_policy_hcl").is_null() {
+            // No OpenBao target: nothing to read.
+            return ReadResp { state, private, diags: Vec::new() };
+        }
+        let (policy, role) = match (broker.read_policy(&name).await, broker.read_role(&name).await) {
+            (Ok(p), Ok(r)) => (p, r),
+            (Err(e), _) | (_, Err(e)) => {
+                return ReadResp {
+                    state,
+                    private,
+                    diags: vec![broker_diag(&e, &format!("read the objects of `{name}`"))],
+                }
+            }
+        };
+        let recorded = state.get("openbao_objects").as_list().map(|l| !l.is_empty()).unwrap_or(false);
+        if policy.is_none() && role.is_none() && recorded {
+            // Both objects were deleted outside Terraform: the binding is gone.
+            return ReadResp { state: Value::Null, private, diags: Vec::new() };
+        }
+        let mut objects = Vec::new();
+        if let Some(text) = &policy {
+            objects.push(Value::str(policy_ref(&name)));
+            let compiled = state.get("openbao_policy_hcl").as_str().unwrap_or("");
+            if crate::broker::normalise_policy(text) != crate::broker::normalise_policy(compiled) {
+                state.set("openbao_policy_hcl", Value::str(text.clone()));
+            }
+        }
+        if let Some(live) = &role {
+            objects.push(Value::str(role_ref(ctx, &name)));
+            let compiled: Option<crate::broker::Role> =
+                state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok());
+            if compiled.as_ref() != Some(live) {
+                state.set("openbao_role", Value::str(serde_json::to_string(live).unwrap_or_default()));
+            }
+        }
+        state.set("openbao_objects", Value::List(objects));
+        ReadResp { state, private, diags: Vec::new() }
+    }
+
+    async fn destroy(&self, ctx: &Ctx, prior: &Value) -> Vec<Diag> {
+        if !brokered(ctx, prior) {
+            return Vec::new();
+        }
+        converge(ctx, prior, false).await.1
     }
 
     fn import(&self, _ctx: &Ctx, id: &str) -> Result<Value, Diag> {

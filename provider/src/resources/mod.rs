@@ -7,6 +7,7 @@ pub mod spec;
 
 pub use document::{compile, diagnostics, text_diagnostics, with, DocBuilder};
 
+use crate::broker::Broker;
 use crate::clock::Clock;
 use crate::convert::value::Value;
 use crate::diag::{Diag, Step};
@@ -19,6 +20,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub clock: Arc<dyn Clock>,
+    /// The OpenBao broker, when the provider has an `openbao` block.
+    pub broker: Option<Arc<dyn Broker>>,
     /// Bumped by every StopProvider.
     stops: Arc<AtomicU64>,
     /// The value of `stops` when this operation began.
@@ -27,12 +30,17 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Ctx { clock, stops: Arc::new(AtomicU64::new(0)), began: 0 }
+        Ctx { clock, broker: None, stops: Arc::new(AtomicU64::new(0)), began: 0 }
     }
 
     /// A context for a new operation: stops before it do not concern it.
     pub fn begin(&self) -> Ctx {
-        Ctx { clock: self.clock.clone(), stops: self.stops.clone(), began: self.stops.load(Ordering::SeqCst) }
+        Ctx {
+            clock: self.clock.clone(),
+            broker: self.broker.clone(),
+            stops: self.stops.clone(),
+            began: self.stops.load(Ordering::SeqCst),
+        }
     }
 
     /// Cancel every operation in flight.
@@ -85,17 +93,23 @@ pub struct ReadResp {
     pub diags: Vec<Diag>,
 }
 
-/// A managed resource type. Destroy plans and applies (null planned state)
-/// are handled by the server for every resource alike.
+/// A managed resource type. Destroy plans (null planned state) are handled
+/// by the server for every resource alike; `destroy` removes whatever the
+/// resource owns outside Terraform.
+#[tonic::async_trait]
 pub trait Resource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value) -> Vec<Diag>;
-    fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp;
-    fn apply(&self, ctx: &Ctx, req: ApplyReq) -> ApplyResp;
-    fn read(&self, ctx: &Ctx, state: Value, private: Vec<u8>) -> ReadResp;
+    async fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp;
+    async fn apply(&self, ctx: &Ctx, req: ApplyReq) -> ApplyResp;
+    async fn read(&self, ctx: &Ctx, state: Value, private: Vec<u8>) -> ReadResp;
     /// The state of an imported object, from its import id (the name).
     fn import(&self, ctx: &Ctx, id: &str) -> Result<Value, Diag>;
+    /// Remove external objects of a destroyed resource (none by default).
+    async fn destroy(&self, _ctx: &Ctx, _prior: &Value) -> Vec<Diag> {
+        Vec::new()
+    }
 }
 
 /// All managed resources of the provider.

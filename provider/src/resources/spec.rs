@@ -290,6 +290,7 @@ fn write_policy(doc: &mut DocBuilder, v: &Value) {
     }
 }
 
+#[tonic::async_trait]
 impl Resource for SpecResource {
     fn type_name(&self) -> &'static str {
         match self.kind {
@@ -436,13 +437,13 @@ impl Resource for SpecResource {
         }
     }
 
-    fn plan(&self, _ctx: &Ctx, req: PlanReq) -> PlanResp {
+    async fn plan(&self, _ctx: &Ctx, req: PlanReq) -> PlanResp {
         let (planned, diags) = self.planned(&req.config, &req.proposed);
         let requires_replace = replace_on_name(&req.prior, &planned);
         PlanResp { planned, requires_replace, planned_private: Vec::new(), diags }
     }
 
-    fn apply(&self, _ctx: &Ctx, req: ApplyReq) -> ApplyResp {
+    async fn apply(&self, _ctx: &Ctx, req: ApplyReq) -> ApplyResp {
         // The plan already holds every value when the config was known;
         // otherwise compute them now that it is.
         let (new_state, diags) = if req.planned.is_wholly_known() {
@@ -453,7 +454,7 @@ impl Resource for SpecResource {
         ApplyResp { new_state, private: Vec::new(), diags }
     }
 
-    fn read(&self, _ctx: &Ctx, state: Value, private: Vec<u8>) -> ReadResp {
+    async fn read(&self, _ctx: &Ctx, state: Value, private: Vec<u8>) -> ReadResp {
         // Compile-only: the state is the object.
         ReadResp { state, private, diags: Vec::new() }
     }

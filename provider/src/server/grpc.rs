@@ -17,6 +17,8 @@ use tonic::{Request, Response, Status};
 
 /// The provider's gRPC service.
 pub struct ProviderService {
+    /// Set by ConfigureProvider in broker mode.
+    broker: std::sync::RwLock<Option<Arc<dyn crate::broker::Broker>>>,
     resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema, Type)>,
     data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema, Type)>,
     ctx: Ctx,
@@ -26,10 +28,6 @@ impl std::fmt::Debug for ProviderService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderService").field("resources", &self.resources.keys()).finish()
     }
-}
-
-fn provider_schema() -> Schema {
-    Schema::default()
 }
 
 impl ProviderService {
@@ -50,7 +48,7 @@ impl ProviderService {
                 (d.type_name(), (d, s, t))
             })
             .collect();
-        ProviderService { resources, data_sources, ctx }
+        ProviderService { broker: std::sync::RwLock::new(None), resources, data_sources, ctx }
     }
 
     fn resource(&self, name: &str) -> Result<&(Arc<dyn Resource>, Schema, Type), Status> {
@@ -64,7 +62,13 @@ impl ProviderService {
     /// A fresh context per request: a stop cancels the requests in flight,
     /// and later requests start clear (StopProvider is not "exit").
     fn ctx(&self) -> Ctx {
-        self.ctx.begin()
+        let mut c = self.ctx.begin();
+        if let Ok(b) = self.broker.read() {
+            if let Some(b) = b.as_ref() {
+                c.broker = Some(b.clone());
+            }
+        }
+        c
     }
 }
 
@@ -108,7 +112,7 @@ impl pb::provider_server::Provider for ProviderService {
         _: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         Ok(Response::new(pb::get_provider_schema::Response {
-            provider: Some(schema(&provider_schema())),
+            provider: Some(schema(&crate::config::schema())),
             resource_schemas: self.resources.iter().map(|(k, (_, s, _))| (k.to_string(), schema(s))).collect(),
             data_source_schemas: self.data_sources.iter().map(|(k, (_, s, _))| (k.to_string(), schema(s))).collect(),
             server_capabilities: Some(capabilities()),
@@ -129,16 +133,52 @@ impl pb::provider_server::Provider for ProviderService {
 
     async fn validate_provider_config(
         &self,
-        _: Request<pb::validate_provider_config::Request>,
+        req: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: vec![] }))
+        let t = crate::config::schema().block.value_type();
+        let diags = match decode(req.get_ref().config.as_ref(), &t) {
+            Ok(v) if v.is_wholly_known() => crate::config::broker_config(&v).err().into_iter().collect(),
+            Ok(_) => Vec::new(),
+            Err(d) => vec![d],
+        };
+        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diagnostics(&diags) }))
     }
 
     async fn configure_provider(
         &self,
         req: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
-        log::info("configured", &[("terraform_version", &req.get_ref().terraform_version), ("mode", "compile-only")]);
+        let req = req.into_inner();
+        let t = crate::config::schema().block.value_type();
+        let fail = |d: Diag| Ok(Response::new(pb::configure_provider::Response { diagnostics: diagnostics(&[d]) }));
+        let config = match decode(req.config.as_ref(), &t) {
+            Ok(v) => v,
+            Err(d) => return fail(d),
+        };
+        let broker_config = match crate::config::broker_config(&config) {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
+        let mode = match broker_config {
+            None => "compile-only".to_string(),
+            Some(c) => {
+                let address = c.address.clone();
+                match crate::broker::openbao::OpenBao::new(c) {
+                    Ok(client) => {
+                        if let Ok(mut b) = self.broker.write() {
+                            *b = Some(Arc::new(client));
+                        }
+                        format!("broker: {address}")
+                    }
+                    Err(e) => {
+                        return fail(
+                            Diag::error("cannot configure the OpenBao client", e).at(crate::diag::path(&["openbao"])),
+                        )
+                    }
+                }
+            }
+        };
+        log::info("configured", &[("terraform_version", &req.terraform_version), ("mode", &mode)]);
         Ok(Response::new(pb::configure_provider::Response { diagnostics: vec![] }))
     }
 
@@ -220,7 +260,7 @@ impl pb::provider_server::Provider for ProviderService {
                 ..Default::default()
             }));
         }
-        let out = r.read(&self.ctx(), state, req.private);
+        let out = r.read(&self.ctx(), state, req.private).await;
         Ok(Response::new(pb::read_resource::Response {
             new_state: Some(encode(&out.state, t)),
             diagnostics: diagnostics(&out.diags),
@@ -259,7 +299,8 @@ impl pb::provider_server::Provider for ProviderService {
             }));
         }
         let out = r
-            .plan(&self.ctx(), PlanReq { prior, proposed: proposed.clone(), config, prior_private: req.prior_private });
+            .plan(&self.ctx(), PlanReq { prior, proposed: proposed.clone(), config, prior_private: req.prior_private })
+            .await;
         let planned = if has_errors(&out.diags) { proposed } else { out.planned };
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state: Some(encode(&planned, t)),
@@ -292,13 +333,18 @@ impl pb::provider_server::Provider for ProviderService {
                 }))
             }
         };
+        let ctx = self.ctx();
         if planned.is_null() {
+            // Destroy: remove what the resource owns outside Terraform. On
+            // failure the object stays in state, so nothing is lost.
+            let diags = r.destroy(&ctx, &prior).await;
+            let new_state = if has_errors(&diags) { prior } else { Value::Null };
             return Ok(Response::new(pb::apply_resource_change::Response {
-                new_state: Some(encode(&Value::Null, t)),
+                new_state: Some(encode(&new_state, t)),
+                diagnostics: diagnostics(&diags),
                 ..Default::default()
             }));
         }
-        let ctx = self.ctx();
         if ctx.stopped() {
             let d = Diag::error("stopped", "Terraform asked the provider to stop; nothing was changed");
             return Ok(Response::new(pb::apply_resource_change::Response {
@@ -307,7 +353,7 @@ impl pb::provider_server::Provider for ProviderService {
                 ..Default::default()
             }));
         }
-        let out = r.apply(&ctx, ApplyReq { prior, planned, config, planned_private: req.planned_private });
+        let out = r.apply(&ctx, ApplyReq { prior, planned, config, planned_private: req.planned_private }).await;
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state: Some(encode(&out.new_state, t)),
             private: out.private,

@@ -1,0 +1,96 @@
+//! An in-memory broker for unit tests.
+
+use super::{Broker, BrokerError, Config, Login, Role};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub struct Fake {
+    pub config: Config,
+    pub policies: Mutex<BTreeMap<String, String>>,
+    pub roles: Mutex<BTreeMap<String, Role>>,
+    /// When set, every call fails with this error.
+    pub fail: Mutex<Option<BrokerError>>,
+    /// When set, role writes fail with this error (policy writes succeed).
+    pub fail_role_writes: Mutex<Option<BrokerError>>,
+    requests: AtomicU64,
+}
+
+impl Fake {
+    pub fn new(config: Config) -> Self {
+        Fake { config, ..Default::default() }
+    }
+
+    fn check(&self) -> Result<(), BrokerError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        match self.fail.lock().ok().and_then(|f| f.clone()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Broker for Fake {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+    async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError> {
+        self.check()?;
+        Ok(self.policies.lock().ok().and_then(|p| p.get(name).cloned()))
+    }
+    async fn write_policy(&self, name: &str, text: &str) -> Result<(), BrokerError> {
+        self.check()?;
+        if let Ok(mut p) = self.policies.lock() {
+            p.insert(name.to_string(), text.to_string());
+        }
+        Ok(())
+    }
+    async fn delete_policy(&self, name: &str) -> Result<(), BrokerError> {
+        self.check()?;
+        if let Ok(mut p) = self.policies.lock() {
+            p.remove(name);
+        }
+        Ok(())
+    }
+    async fn read_role(&self, name: &str) -> Result<Option<Role>, BrokerError> {
+        self.check()?;
+        Ok(self.roles.lock().ok().and_then(|r| r.get(name).cloned()))
+    }
+    async fn write_role(&self, name: &str, role: &Role) -> Result<(), BrokerError> {
+        self.check()?;
+        if let Some(e) = self.fail_role_writes.lock().ok().and_then(|f| f.clone()) {
+            return Err(e);
+        }
+        if let Ok(mut r) = self.roles.lock() {
+            r.insert(name.to_string(), role.clone());
+        }
+        Ok(())
+    }
+    async fn delete_role(&self, name: &str) -> Result<(), BrokerError> {
+        self.check()?;
+        if let Ok(mut r) = self.roles.lock() {
+            r.remove(name);
+        }
+        Ok(())
+    }
+    async fn role_id(&self, role: &str) -> Result<Option<String>, BrokerError> {
+        self.check()?;
+        Ok(self.roles.lock().ok().and_then(|r| r.get(role).map(|_| format!("role-id-{role}"))))
+    }
+    async fn secret_id(&self, role: &str, _ttl: i64, _metadata: &str) -> Result<String, BrokerError> {
+        self.check()?;
+        Ok(format!("secret-{role}"))
+    }
+    async fn login(&self, role_id: &str, _secret_id: &str) -> Result<Login, BrokerError> {
+        self.check()?;
+        Ok(Login { token: format!("token-{role_id}"), accessor: format!("accessor-{role_id}"), lease_seconds: 3600 })
+    }
+    async fn revoke_token(&self, _token: &str) -> Result<(), BrokerError> {
+        self.check()
+    }
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
