@@ -9,9 +9,10 @@ JITC := target/release/jitc
 
 .PHONY: demo jitc-demo test bench tools lint schemas clean
 
-tools: ## Pinned test tools under .tools/: Python (CEL engine, parliament, jsonschema) and Terraform 1.15 + 1.0.3
+tools: ## Pinned test tools under .tools/: Python (CEL engine, parliament, jsonschema), Terraform 1.15 + 1.0.3, OpenBao
 	@bash tools/setup-python.sh >/dev/null
 	@bash tools/setup-terraform.sh >/dev/null
+	@bash tools/setup-openbao.sh >/dev/null
 
 demo: ## Build the provider (release) and run examples/quickstart through terraform init, plan, apply
 	$(CARGO) build --release -q -p terraform-provider-jit

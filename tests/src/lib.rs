@@ -4,6 +4,7 @@
 //! These tests drive real, independent implementations; they need no
 //! network once `tools/setup-python.sh` has installed the pinned tools.
 
+pub mod openbao;
 pub mod terraform;
 
 use std::io::Write;

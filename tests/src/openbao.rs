@@ -1,0 +1,120 @@
+//! A real OpenBao dev server per test, on loopback, stopped on drop
+//! (`tools/bao-dev.sh`; the server also stops itself after an hour), and a
+//! small HTTP client to check objects behind the provider's back.
+
+use crate::root;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Debug)]
+pub struct Bao {
+    pub dir: PathBuf,
+    pub addr: String,
+    pub token: String,
+    unseal_key: String,
+}
+
+fn script(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .args(args)
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {args:?}: {e}"));
+    assert!(out.status.success(), "{args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Bao {
+    pub fn start(name: &str) -> Bao {
+        script(&["tools/setup-openbao.sh"]);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("jit-bao-{}-{name}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bao dir");
+        let env_file = script(&["tools/bao-dev.sh", "start", &dir.display().to_string()]);
+        let env = std::fs::read_to_string(env_file.lines().last().unwrap_or_default()).expect("env file");
+        let get = |k: &str| {
+            env.lines().find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string)).unwrap_or_default()
+        };
+        Bao { addr: get("BAO_ADDR"), token: get("BAO_TOKEN"), unseal_key: get("BAO_UNSEAL_KEY"), dir }
+    }
+
+    /// Environment for Terraform: the provider reads BAO_ADDR and BAO_TOKEN.
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        vec![("BAO_ADDR", self.addr.as_str()), ("BAO_TOKEN", self.token.as_str())]
+    }
+
+    /// One HTTP/1.1 request to the server; (status, JSON body or Null).
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> (u16, Value) {
+        let hostport = self.addr.trim_start_matches("http://");
+        let mut s = TcpStream::connect(hostport).expect("connect to OpenBao");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let token = token.unwrap_or(&self.token);
+        let req = format!(
+            "{method} /v1/{path} HTTP/1.1\r\nHost: {hostport}\r\nX-Vault-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).expect("send");
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+        // Chunked bodies: take the JSON object between the first { and last }.
+        let json = match (body.find('{'), body.rfind('}')) {
+            (Some(a), Some(b)) if b > a => serde_json::from_str(&body[a..=b]).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        (status, json)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        self.request("GET", path, None, None)
+    }
+
+    pub fn seal(&self) {
+        assert_eq!(self.request("PUT", "sys/seal", None, None).0, 204);
+    }
+
+    pub fn unseal(&self) {
+        let body = serde_json::json!({ "key": self.unseal_key });
+        assert_eq!(self.request("PUT", "sys/unseal", Some(&body), None).0, 200);
+    }
+
+    /// A token whose policy allows nothing.
+    pub fn powerless_token(&self) -> String {
+        let p = serde_json::json!({"policy": "path \"sys/health\" { capabilities = [\"read\"] }"});
+        assert_eq!(self.request("PUT", "sys/policies/acl/nothing", Some(&p), None).0, 204);
+        let (_, v) = self.request(
+            "POST",
+            "auth/token/create",
+            Some(&serde_json::json!({"policies": ["nothing"], "ttl": "1h"})),
+            None,
+        );
+        v["auth"]["client_token"].as_str().expect("token").to_string()
+    }
+
+    pub fn stop(&self) {
+        let _ = Command::new("bash")
+            .args(["tools/bao-dev.sh", "stop", &self.dir.display().to_string()])
+            .current_dir(root())
+            .output();
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        self.stop();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Broker mode with real Terraform and a real OpenBao server: objects exist
+//! only while a binding is active, drift is shown and repaired, time
+//! boundaries move objects in and out with in-place updates, and faults give
+//! clear diagnostics while state keeps matching the server. Every object is
+//! checked over OpenBao's HTTP API, not through the provider.
+
+use jiff::{Timestamp, ToSpan};
+use jit_e2e_tests::openbao::Bao;
+use jit_e2e_tests::terraform::{Install, Run, Version, Workdir};
+use std::time::Duration;
+
+fn ok(r: &Run, what: &str) {
+    assert_eq!(r.code, 0, "{what} failed:\n{}", r.all());
+}
+
+fn whole(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).expect("timestamp")
+}
+
+fn tfvars(w: &Workdir, nb: Timestamp, exp: Timestamp) {
+    w.write("terraform.tfvars", &format!("not_before = \"{nb}\"\nexpires_at = \"{exp}\"\n"));
+}
+
+fn exists(bao: &Bao, binding: &str) -> (bool, bool) {
+    let p = bao.get(&format!("sys/policies/acl/jit-{binding}")).0 == 200;
+    let r = bao.get(&format!("auth/approle/role/jit-{binding}")).0 == 200;
+    (p, r)
+}
+
+#[test]
+fn example_applies_real_objects_and_repairs_drift() {
+    let bao = Bao::start("example");
+    let w = Workdir::new("openbao-example", Version::Latest, Install::DevOverrides);
+    w.copy_from("examples/openbao");
+    let now = whole(Timestamp::now());
+    tfvars(&w, now - 1.hour(), now + 48.hours());
+    let env = bao.env();
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply");
+
+    // Checked over the HTTP API.
+    let (status, role) = bao.get("auth/approle/role/jit-reporting-bot");
+    assert_eq!(status, 200, "{role}");
+    let d = &role["data"];
+    for k in ["token_ttl", "token_max_ttl", "token_explicit_max_ttl", "secret_id_ttl"] {
+        assert_eq!(d[k], 1800, "{k}: {d}");
+    }
+    assert_eq!(d["secret_id_num_uses"], 1);
+    assert_eq!(d["token_bound_cidrs"], serde_json::json!(["10.0.0.0/8", "127.0.0.0/8"]));
+    assert_eq!(d["secret_id_bound_cidrs"], serde_json::json!(["10.0.0.0/8", "127.0.0.0/8"]));
+    assert_eq!(d["token_policies"], serde_json::json!(["jit-reporting-bot"]));
+    let (status, policy) = bao.get("sys/policies/acl/jit-reporting-bot");
+    assert_eq!(status, 200);
+    let text = policy["data"]["policy"].as_str().expect("policy text");
+    assert!(text.contains("path \"kv/data/reporting/*\" {\n  capabilities = [\"read\", \"list\"]\n}"), "{text}");
+    assert!(text.contains("path \"kv/metadata/reporting/*\""), "{text}");
+    let again = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // Out of band: a role's token_ttl changed and the policy deleted.
+    let (s, _) =
+        bao.request("POST", "auth/approle/role/jit-reporting-bot", Some(&serde_json::json!({"token_ttl": 60})), None);
+    assert_eq!(s, 204);
+    assert_eq!(bao.request("DELETE", "sys/policies/acl/jit-reporting-bot", None, None).0, 204);
+    let drift = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(drift.stdout.contains("token_ttl") && drift.stdout.contains("60 -> 1800"), "{}", drift.stdout);
+    assert!(drift.stdout.contains("+ \"sys/policies/acl/jit-reporting-bot\""), "{}", drift.stdout);
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply restores");
+    assert_eq!(bao.get("auth/approle/role/jit-reporting-bot").1["data"]["token_ttl"], 1800);
+    assert_eq!(exists(&bao, "reporting-bot"), (true, true));
+    assert_eq!(w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env).code, 0);
+
+    // Both objects deleted: the binding shows as a create, never an error.
+    bao.request("DELETE", "auth/approle/role/jit-reporting-bot", None, None);
+    bao.request("DELETE", "sys/policies/acl/jit-reporting-bot", None, None);
+    let gone = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(gone.code, 2, "{}", gone.all());
+    assert!(gone.stdout.contains("jit_binding.reporting will be created"), "{}", gone.stdout);
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply recreates");
+    assert_eq!(exists(&bao, "reporting-bot"), (true, true));
+
+    ok(&w.run_env(&["destroy", "-input=false", "-auto-approve", "-no-color"], &env), "destroy");
+    assert_eq!(exists(&bao, "reporting-bot"), (false, false));
+}
+
+fn two_bindings(starts: Timestamp, ends: Timestamp) -> String {
+    let binding = |name: &str, nb: Timestamp, exp: Timestamp| {
+        format!(
+            r#"
+resource "jit_binding" "{name}" {{
+  name        = "{name}"
+  role_spec   = jit_role.r.spec
+  policy_spec = jit_policy.p.spec
+  subject {{
+    kind    = "workload"
+    name    = "{name}"
+    openbao = "{name}"
+  }}
+  not_before = "{nb}"
+  expires_at = "{exp}"
+}}
+"#
+        )
+    };
+    format!(
+        r#"terraform {{
+  required_providers {{
+    jit = {{ source = "registry.terraform.io/jit/jit" }}
+  }}
+}}
+provider "jit" {{
+  openbao {{}}
+}}
+resource "jit_role" "r" {{
+  name = "kv"
+  openbao {{
+    path {{
+      path         = "kv/data/x"
+      capabilities = ["read"]
+    }}
+  }}
+}}
+resource "jit_policy" "p" {{
+  name      = "p"
+  max_grant = "2d"
+  require {{
+    source_cidrs = ["127.0.0.0/8"]
+  }}
+}}
+{}{}"#,
+        binding("later", starts, starts + 24.hours()),
+        binding("ending", ends - 1.hour(), ends)
+    )
+}
+
+#[test]
+fn objects_follow_not_before_and_expires_at() {
+    let bao = Bao::start("time");
+    let env = bao.env();
+    let w = Workdir::new("openbao-time", Version::Latest, Install::DevOverrides);
+    let now = whole(Timestamp::now());
+    let boundary = now + 30.seconds();
+    w.write("main.tf", &two_bindings(boundary, boundary));
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply");
+    assert!(Timestamp::now() < boundary, "apply took too long for this test");
+    assert_eq!(exists(&bao, "later"), (false, false), "a pending binding creates no objects");
+    assert_eq!(exists(&bao, "ending"), (true, true));
+    let wait = boundary.as_millisecond() - Timestamp::now().as_millisecond() + 1500;
+    std::thread::sleep(Duration::from_millis(wait.max(0) as u64));
+    let plan = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains(r#""pending" -> "active""#) && plan.stdout.contains(r#""active" -> "expired""#),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("0 to add, 2 to change, 0 to destroy"), "{}", plan.stdout);
+    let apply = w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env);
+    ok(&apply, "apply the transitions");
+    assert!(apply.stdout.contains("0 added, 2 changed, 0 destroyed"), "{}", apply.stdout);
+    assert_eq!(exists(&bao, "later"), (true, true), "objects appear once active");
+    assert_eq!(exists(&bao, "ending"), (false, false), "expiry removes the objects");
+    assert_eq!(w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env).code, 0);
+}
+
+#[test]
+fn faults_are_clear_and_state_matches_the_server() {
+    let bao = Bao::start("faults");
+    let w = Workdir::new("openbao-faults", Version::Latest, Install::DevOverrides);
+    w.copy_from("examples/openbao");
+    let now = whole(Timestamp::now());
+    tfvars(&w, now - 1.hour(), now + 48.hours());
+
+    // A token without rights: 403 names the path and the capability.
+    let weak = bao.powerless_token();
+    let env = vec![("BAO_ADDR", bao.addr.as_str()), ("BAO_TOKEN", weak.as_str())];
+    let denied = w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env);
+    assert_ne!(denied.code, 0);
+    assert!(
+        denied.all().contains("permission denied on `sys/policies/acl/jit-reporting-bot`")
+            && denied.all().contains("`update` capability"),
+        "{}",
+        denied.all()
+    );
+    assert_eq!(exists(&bao, "reporting-bot"), (false, false));
+
+    // With rights it converges.
+    let env = bao.env();
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply");
+    assert_eq!(exists(&bao, "reporting-bot"), (true, true));
+
+    // Sealed: said plainly.
+    bao.seal();
+    let sealed = w.run_env(&["plan", "-input=false", "-no-color"], &env);
+    assert_ne!(sealed.code, 0);
+    assert!(sealed.all().contains("is sealed"), "{}", sealed.all());
+    bao.unseal();
+    assert_eq!(w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env).code, 0);
+
+    // A closed port: the address is named.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let addr = format!("http://127.0.0.1:{closed}");
+    let env_closed = vec![("BAO_ADDR", addr.as_str()), ("BAO_TOKEN", bao.token.as_str())];
+    let unreachable = w.run_env(&["plan", "-input=false", "-no-color"], &env_closed);
+    assert_ne!(unreachable.code, 0);
+    assert!(unreachable.all().contains(&format!("OpenBao at {addr} is unreachable")), "{}", unreachable.all());
+
+    // The server stopped: same, and the state still describes it.
+    bao.stop();
+    let stopped = w.run_env(&["plan", "-input=false", "-no-color"], &env);
+    assert_ne!(stopped.code, 0);
+    assert!(stopped.all().contains("is unreachable"), "{}", stopped.all());
+    let show = w.run(&["state", "list"]);
+    assert!(show.stdout.contains("jit_binding.reporting"), "{}", show.stdout);
+}
