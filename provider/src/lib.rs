@@ -17,6 +17,7 @@ pub mod config;
 pub mod convert;
 pub mod data_sources;
 pub mod diag;
+pub mod ephemeral;
 pub mod log;
 pub mod resources;
 pub mod schema;

@@ -216,3 +216,108 @@ fn faults_are_clear_and_state_matches_the_server() {
     let show = w.run(&["state", "list"]);
     assert!(show.stdout.contains("jit_binding.reporting"), "{}", show.stdout);
 }
+
+const CHECK_PY: &str = r#"import json, os, urllib.request, urllib.error
+req = urllib.request.Request(os.environ["BAO_ADDR"] + "/v1/auth/token/lookup-self", headers={"X-Vault-Token": os.environ["TOKEN"]})
+try:
+    with urllib.request.urlopen(req, timeout=10) as r:
+        out = {"status": r.status, "accessor": json.load(r)["data"]["accessor"]}
+except urllib.error.HTTPError as e:
+    out = {"status": e.code}
+json.dump(out, open("lookup.json", "w"))
+open("token.txt", "w").write(os.environ["TOKEN"])
+"#;
+
+/// Every OpenBao service-token-looking string in a text.
+fn tokens_in(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    for i in 0..b.len().saturating_sub(25) {
+        if b[i] == b's'
+            && b[i + 1] == b'.'
+            && b[i + 2..i + 26].iter().all(u8::is_ascii_alphanumeric)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+        {
+            out.push(text[i..i + 26].to_string());
+        }
+    }
+    out
+}
+
+fn plan_file_text(path: &std::path::Path) -> String {
+    // A saved plan is a zip archive; read every member.
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): sys.stdout.write(z.read(n).decode('latin-1'))", &path.display().to_string()])
+        .output()
+        .expect("python3 reads the plan");
+    assert!(out.status.success(), "cannot read the plan file");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn ephemeral_credential_works_during_apply_and_is_revoked_and_never_stored() {
+    let bao = Bao::start("ephemeral");
+    let env = bao.env();
+    let w = Workdir::new("openbao-ephemeral", Version::Latest, Install::DevOverrides);
+    w.copy_from("examples/openbao");
+    let now = whole(Timestamp::now());
+    tfvars(&w, now - 1.hour(), now + 48.hours());
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply the binding");
+    w.write("check.py", CHECK_PY);
+    w.write(
+        "credential.tf",
+        r#"
+ephemeral "jit_credential" "bot" {
+  binding = jit_binding.reporting.name
+  ttl     = "10m"
+}
+
+resource "terraform_data" "use" {
+  input = jit_binding.reporting.digest
+  provisioner "local-exec" {
+    command     = "python3 check.py"
+    environment = {
+      TOKEN    = ephemeral.jit_credential.bot.token
+      BAO_ADDR = "BAO_ADDR_HERE"
+    }
+  }
+}
+"#
+        .replace("BAO_ADDR_HERE", &bao.addr)
+        .as_str(),
+    );
+    let mut trace = env.clone();
+    let log = w.dir.join("trace.log");
+    let log_s = log.display().to_string();
+    trace.push(("TF_LOG", "trace"));
+    trace.push(("TF_LOG_PATH", log_s.as_str()));
+    ok(&w.run_env(&["plan", "-input=false", "-no-color", "-out=use.tfplan"], &trace), "plan with the credential");
+    let plan_text = plan_file_text(&w.dir.join("use.tfplan"));
+    let apply = w.run_env(&["apply", "-input=false", "-no-color", "use.tfplan"], &trace);
+    ok(&apply, "apply with the credential");
+
+    // During the apply the token authenticated.
+    let lookup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.dir.join("lookup.json")).expect("lookup.json")).expect("json");
+    assert_eq!(lookup["status"], 200, "lookup-self during apply: {lookup}");
+    let token = std::fs::read_to_string(w.dir.join("token.txt")).expect("token");
+    assert!(token.starts_with("s.") || token.len() > 20, "a real token: {}", token.len());
+    // After the run it is revoked.
+    let (status, _) = bao.request("GET", "auth/token/lookup-self", None, Some(&token));
+    assert_eq!(status, 403, "the credential must be revoked after the run");
+
+    // The token never reaches state, the saved plan or the trace logs.
+    let state = std::fs::read_to_string(w.dir.join("terraform.tfstate")).expect("state");
+    let logs = std::fs::read_to_string(&log).expect("trace log");
+    assert!(logs.len() > 10_000, "trace logging was on");
+    for (what, text) in [("state", &state), ("plan file", &plan_text), ("trace log", &logs), ("output", &apply.all())] {
+        assert!(!text.contains(token.trim()), "the token appears in the {what}");
+        assert!(tokens_in(text).is_empty(), "an OpenBao token appears in the {what}: {:?}", tokens_in(text).len());
+    }
+
+    // A binding that is not active is refused.
+    w.write("credential.tf", "ephemeral \"jit_credential\" \"nope\" {\n  binding = \"no-such-binding\"\n}\n");
+    let refused = w.run_env(&["plan", "-input=false", "-no-color"], &env);
+    assert_ne!(refused.code, 0);
+    assert!(refused.all().contains("binding `no-such-binding` is not active now"), "{}", refused.all());
+}

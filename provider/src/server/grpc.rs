@@ -6,6 +6,7 @@ use crate::convert::proto::{attribute_path, decode, diagnostics, encode, schema}
 use crate::convert::value::{self, Type, Value};
 use crate::data_sources::{self, DataSource};
 use crate::diag::{has_errors, Diag};
+use crate::ephemeral::jit_credential;
 use crate::log;
 use crate::proto::plugin as plugin_pb;
 use crate::proto::tfplugin6 as pb;
@@ -72,6 +73,14 @@ impl ProviderService {
     }
 }
 
+fn ephemeral_type(name: &str) -> Result<(), Status> {
+    if name == jit_credential::TYPE_NAME {
+        Ok(())
+    } else {
+        Err(Status::not_found(format!("unknown ephemeral resource type `{name}`")))
+    }
+}
+
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
@@ -115,6 +124,9 @@ impl pb::provider_server::Provider for ProviderService {
             provider: Some(schema(&crate::config::schema())),
             resource_schemas: self.resources.iter().map(|(k, (_, s, _))| (k.to_string(), schema(s))).collect(),
             data_source_schemas: self.data_sources.iter().map(|(k, (_, s, _))| (k.to_string(), schema(s))).collect(),
+            ephemeral_resource_schemas: [(jit_credential::TYPE_NAME.to_string(), schema(&jit_credential::schema()))]
+                .into_iter()
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -403,6 +415,70 @@ impl pb::provider_server::Provider for ProviderService {
             diagnostics: diagnostics(&diags),
             ..Default::default()
         }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        ephemeral_type(&req.type_name)?;
+        let t = jit_credential::schema().block.value_type();
+        let diags = match decode(req.config.as_ref(), &t) {
+            Ok(v) => jit_credential::validate(&v),
+            Err(d) => vec![d],
+        };
+        Ok(Response::new(pb::validate_ephemeral_resource_config::Response { diagnostics: diagnostics(&diags) }))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        ephemeral_type(&req.type_name)?;
+        let t = jit_credential::schema().block.value_type();
+        let config = match decode(req.config.as_ref(), &t) {
+            Ok(v) => v,
+            Err(d) => {
+                return Ok(Response::new(pb::open_ephemeral_resource::Response {
+                    diagnostics: diagnostics(&[d]),
+                    ..Default::default()
+                }))
+            }
+        };
+        let (result, private, diags) = jit_credential::open(&self.ctx(), config).await;
+        Ok(Response::new(pb::open_ephemeral_resource::Response {
+            diagnostics: diagnostics(&diags),
+            renew_at: None,
+            result: (!has_errors(&diags)).then(|| encode(&result, &t)),
+            private: (!private.is_empty()).then_some(private),
+            deferred: None,
+        }))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        ephemeral_type(&req.type_name)?;
+        // Never asked for (no renew_at is set): keep what Terraform holds.
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: vec![],
+            renew_at: None,
+            private: req.private,
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        ephemeral_type(&req.type_name)?;
+        let diags = jit_credential::close(&self.ctx(), req.private.as_deref().unwrap_or_default()).await;
+        Ok(Response::new(pb::close_ephemeral_resource::Response { diagnostics: diagnostics(&diags) }))
     }
 
     async fn stop_provider(
