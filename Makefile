@@ -36,6 +36,7 @@ test: tools lint
 bench: tools
 	$(CARGO) bench -q -p jit-policy-compiler --bench compile
 	$(CARGO) bench -q -p jit-e2e-tests --bench provider
+	$(CARGO) bench -q -p jit-e2e-tests --bench broker
 
 schemas: ## Regenerate schemas/ from the language's shape table
 	$(CARGO) run -q -p jit-policy-compiler --bin jitc -- schema --out schemas

@@ -36,6 +36,7 @@ fn every_attribute_is_documented() {
             r.type_name()
         );
     }
+    check("ephemeral-resources/credential.md", &jit_provider::ephemeral::jit_credential::schema().block);
     for d in jit_provider::data_sources::all() {
         let short = d.type_name().trim_start_matches("jit_");
         check(&format!("data-sources/{short}.md"), &d.schema().block);

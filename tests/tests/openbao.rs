@@ -70,6 +70,21 @@ fn example_applies_real_objects_and_repairs_drift() {
     assert_eq!(exists(&bao, "reporting-bot"), (true, true));
     assert_eq!(w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env).code, 0);
 
+    // Import by name reads the objects back.
+    ok(&w.run(&["state", "rm", "jit_binding.reporting"]), "state rm");
+    let imp = w.run_env(&["import", "-input=false", "-no-color", "jit_binding.reporting", "reporting-bot"], &env);
+    ok(&imp, "import");
+    let show = w.run(&["state", "show", "-no-color", "jit_binding.reporting"]);
+    assert!(
+        show.stdout.contains("\"auth/approle/role/jit-reporting-bot\"") && show.stdout.contains("kv/data/reporting"),
+        "{}",
+        show.stdout
+    );
+    let after_import = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(after_import.code, 2, "{}", after_import.all());
+    assert!(after_import.stdout.contains("1 to change, 0 to destroy"), "{}", after_import.stdout);
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply after import");
+
     // Both objects deleted: the binding shows as a create, never an error.
     bao.request("DELETE", "auth/approle/role/jit-reporting-bot", None, None);
     bao.request("DELETE", "sys/policies/acl/jit-reporting-bot", None, None);
@@ -320,4 +335,70 @@ resource "terraform_data" "use" {
     let refused = w.run_env(&["plan", "-input=false", "-no-color"], &env);
     assert_ne!(refused.code, 0);
     assert!(refused.all().contains("binding `no-such-binding` is not active now"), "{}", refused.all());
+}
+
+#[test]
+fn three_hundred_bindings_in_parallel() {
+    let bao = Bao::start("load");
+    let env = bao.env();
+    let w = Workdir::new("openbao-load", Version::Latest, Install::DevOverrides);
+    let now = whole(Timestamp::now());
+    w.write(
+        "main.tf",
+        &format!(
+            r#"terraform {{
+  required_providers {{
+    jit = {{ source = "registry.terraform.io/jit/jit" }}
+  }}
+}}
+provider "jit" {{
+  openbao {{}}
+}}
+resource "jit_role" "r" {{
+  name = "kv"
+  openbao {{
+    path {{
+      path         = "kv/data/team/*"
+      capabilities = ["read"]
+    }}
+  }}
+}}
+resource "jit_policy" "p" {{
+  name = "p"
+}}
+resource "jit_binding" "b" {{
+  count       = 300
+  name        = "load-${{count.index}}"
+  role_spec   = jit_role.r.spec
+  policy_spec = jit_policy.p.spec
+  subject {{
+    kind    = "workload"
+    name    = "svc-${{count.index}}"
+    openbao = "svc-${{count.index}}"
+  }}
+  not_before = "{}"
+  expires_at = "{}"
+}}
+"#,
+            now - 1.hour(),
+            now + 48.hours()
+        ),
+    );
+    let apply = w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color", "-parallelism=20"], &env);
+    ok(&apply, "apply 300 bindings");
+    let count = |path: &str| {
+        bao.request("LIST", path, None, None).1["data"]["keys"]
+            .as_array()
+            .map(|k| k.iter().filter(|n| n.as_str().is_some_and(|n| n.starts_with("jit-load-"))).count())
+            .unwrap_or(0)
+    };
+    assert_eq!(count("sys/policies/acl"), 300, "300 policies");
+    assert_eq!(count("auth/approle/role"), 300, "300 roles");
+    assert_eq!(
+        w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color", "-parallelism=20"], &env).code,
+        0
+    );
+    ok(&w.run_env(&["destroy", "-input=false", "-auto-approve", "-no-color", "-parallelism=20"], &env), "destroy");
+    assert_eq!(count("sys/policies/acl"), 0, "policies removed");
+    assert_eq!(count("auth/approle/role"), 0, "roles removed");
 }

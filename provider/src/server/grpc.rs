@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 /// The provider's gRPC service.
 pub struct ProviderService {
     /// Set by ConfigureProvider in broker mode.
-    broker: std::sync::RwLock<Option<Arc<dyn crate::broker::Broker>>>,
+    broker: SharedBroker,
     resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema, Type)>,
     data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema, Type)>,
     ctx: Ctx,
@@ -31,7 +31,15 @@ impl std::fmt::Debug for ProviderService {
     }
 }
 
+/// The broker, once configured; shared with the controller so it can report
+/// how many requests were sent.
+pub type SharedBroker = Arc<std::sync::RwLock<Option<Arc<dyn crate::broker::Broker>>>>;
+
 impl ProviderService {
+    pub fn broker_handle(&self) -> SharedBroker {
+        self.broker.clone()
+    }
+
     pub fn new(ctx: Ctx) -> Self {
         let resources = resources::all()
             .into_iter()
@@ -49,7 +57,7 @@ impl ProviderService {
                 (d.type_name(), (d, s, t))
             })
             .collect();
-        ProviderService { broker: std::sync::RwLock::new(None), resources, data_sources, ctx }
+        ProviderService { broker: SharedBroker::default(), resources, data_sources, ctx }
     }
 
     fn resource(&self, name: &str) -> Result<&(Arc<dyn Resource>, Schema, Type), Status> {
@@ -495,12 +503,14 @@ impl pb::provider_server::Provider for ProviderService {
 #[derive(Debug)]
 pub struct Controller {
     pub shutdown: Arc<tokio::sync::Notify>,
+    pub broker: SharedBroker,
 }
 
 #[tonic::async_trait]
 impl plugin_pb::grpc_controller_server::GrpcController for Controller {
     async fn shutdown(&self, _: Request<plugin_pb::Empty>) -> Result<Response<plugin_pb::Empty>, Status> {
-        log::info("shutdown requested", &[]);
+        let requests = self.broker.read().ok().and_then(|b| b.as_ref().map(|b| b.requests())).unwrap_or(0);
+        log::info("shutdown requested", &[("openbao_requests", &requests.to_string())]);
         self.shutdown.notify_one();
         Ok(Response::new(plugin_pb::Empty {}))
     }

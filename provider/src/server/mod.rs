@@ -143,10 +143,11 @@ impl<T> tonic::transport::server::Connected for Conn<T> {
 /// fails (no client certificate, or another one) are dropped and logged.
 pub async fn serve(prepared: Prepared, ctx: Ctx, shutdown: Arc<Notify>) -> Result<(), StartError> {
     let Prepared { listener, socket, tls, .. } = prepared;
-    let provider = ProviderServer::new(grpc::ProviderService::new(ctx))
-        .max_decoding_message_size(MAX_MESSAGE)
-        .max_encoding_message_size(MAX_MESSAGE);
-    let controller = GrpcControllerServer::new(grpc::Controller { shutdown: shutdown.clone() });
+    let service = grpc::ProviderService::new(ctx);
+    let broker = service.broker_handle();
+    let provider =
+        ProviderServer::new(service).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
+    let controller = GrpcControllerServer::new(grpc::Controller { shutdown: shutdown.clone(), broker });
     let router = tonic::transport::Server::builder().add_service(provider).add_service(controller);
     let stop = {
         let s = shutdown.clone();

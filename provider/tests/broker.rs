@@ -1,0 +1,153 @@
+//! The broker layer on its own: a partial failure leaves state matching
+//! what exists and the next apply converges (fake broker); the real client
+//! retries 5xx at most 3 times and words 403 and sealed answers plainly
+//! (against a scripted HTTP server on loopback).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use jit_provider::broker::fake::Fake;
+use jit_provider::broker::openbao::OpenBao;
+use jit_provider::broker::{Broker, BrokerError, Config};
+use jit_provider::clock::FixedClock;
+use jit_provider::convert::value::{from_json, Value};
+use jit_provider::resources::{jit_binding::JitBinding, ApplyReq, Ctx, PlanReq, Resource};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn config() -> Config {
+    Config {
+        address: "http://127.0.0.1:1".into(),
+        token: "t".into(),
+        namespace: None,
+        approle_mount: "approle".into(),
+        name_prefix: "jit-".into(),
+        ca_cert_pem: None,
+    }
+}
+
+fn binding_config() -> Value {
+    let t = JitBinding.schema().block.value_type();
+    let role = r#"{"name":"kv","openbao":{"paths":{"kv/data/x":{"capabilities":["read"]}}}}"#;
+    let policy = r#"{"name":"p","max_session":"1h","max_grant":"30d"}"#;
+    let json = serde_json::json!({
+        "name": "b", "role_spec": role, "policy_spec": policy,
+        "subject": {"kind": "workload", "name": "w", "openbao": "w"},
+        "not_before": "2026-01-01T00:00:00Z", "expires_at": "2026-01-20T00:00:00Z"
+    });
+    from_json(json.to_string().as_bytes(), &t).unwrap()
+}
+
+#[tokio::test]
+async fn partial_failure_leaves_state_true_and_the_next_apply_converges() {
+    let fake = Arc::new(Fake::new(config()));
+    *fake.fail_role_writes.lock().unwrap() =
+        Some(BrokerError::Server { status: 500, path: "auth/approle/role/jit-b".into(), detail: "boom".into() });
+    let mut ctx = Ctx::new(Arc::new(FixedClock::new("2026-01-10T00:00:00Z".parse().unwrap())));
+    ctx.broker = Some(fake.clone());
+    let config = binding_config();
+    let plan = JitBinding
+        .plan(
+            &ctx,
+            PlanReq { prior: Value::Null, proposed: config.clone(), config: config.clone(), prior_private: vec![] },
+        )
+        .await;
+    assert!(plan.diags.is_empty(), "{:?}", plan.diags);
+    let applied = JitBinding
+        .apply(
+            &ctx,
+            ApplyReq { prior: Value::Null, planned: plan.planned, config: config.clone(), planned_private: vec![] },
+        )
+        .await;
+    assert!(applied.diags.iter().any(|d| d.summary.contains("write AppRole role `jit-b`")), "{:?}", applied.diags);
+    // The policy exists, the role does not, and the state says exactly that.
+    assert!(fake.policies.lock().unwrap().contains_key("jit-b"));
+    assert!(!fake.roles.lock().unwrap().contains_key("jit-b"));
+    assert_eq!(applied.new_state.get("openbao_objects"), &Value::List(vec![Value::str("sys/policies/acl/jit-b")]));
+    assert_eq!(applied.new_state.get("status"), &Value::str("active"));
+
+    // Next run: the plan restores the missing role; apply converges.
+    *fake.fail_role_writes.lock().unwrap() = None;
+    let prior = applied.new_state.clone();
+    let plan = JitBinding
+        .plan(
+            &ctx,
+            PlanReq {
+                prior: prior.clone(),
+                proposed: prior.clone(),
+                config: config.clone(),
+                prior_private: applied.private.clone(),
+            },
+        )
+        .await;
+    assert_eq!(
+        plan.planned.get("openbao_objects"),
+        &Value::List(vec![Value::str("sys/policies/acl/jit-b"), Value::str("auth/approle/role/jit-b")])
+    );
+    assert!(plan.requires_replace.is_empty());
+    let done = JitBinding
+        .apply(&ctx, ApplyReq { prior, planned: plan.planned, config, planned_private: plan.planned_private })
+        .await;
+    assert!(done.diags.is_empty(), "{:?}", done.diags);
+    assert!(fake.roles.lock().unwrap().contains_key("jit-b"));
+    // Requests per binding: a create writes exactly the two objects.
+    assert!(fake.requests() >= 2);
+}
+
+/// A loopback HTTP server answering every request with `status` and `body`,
+/// counting requests; stops after `limit` requests.
+fn scripted(status: u16, body: &'static str, limit: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(limit) {
+            let Ok(mut s) = stream else { continue };
+            c.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let reason = if status == 200 { "OK" } else { "Error" };
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_three_times_then_reported() {
+    let (addr, count) = scripted(500, r#"{"errors":["internal"]}"#, 10);
+    let client = OpenBao::new(Config { address: addr, ..config() }).unwrap();
+    let start = std::time::Instant::now();
+    let err = client.read_policy("jit-x").await.unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 3, "at most 3 tries");
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    assert!(matches!(err, BrokerError::Server { status: 500, .. }), "{err:?}");
+    assert!(err.to_string().contains("sys/policies/acl/jit-x"), "{err}");
+}
+
+#[tokio::test]
+async fn forbidden_and_sealed_are_worded_and_not_retried() {
+    let (addr, count) = scripted(403, r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#, 10);
+    let client = OpenBao::new(Config { address: addr, ..config() }).unwrap();
+    let err = client.write_policy("jit-x", "path \"a\" { capabilities = [\"read\"] }").await.unwrap_err();
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        err.to_string(),
+        "permission denied on `sys/policies/acl/jit-x`: the token needs the `update` capability on that path"
+    );
+
+    let (addr, _) = scripted(503, r#"{"errors":["Vault is sealed"]}"#, 10);
+    let client = OpenBao::new(Config { address: addr.clone(), ..config() }).unwrap();
+    let err = client.read_role("jit-x").await.unwrap_err();
+    assert_eq!(err, BrokerError::Sealed { address: addr });
+}
+
+#[test]
+fn the_token_is_never_printed() {
+    let c = Config { token: "s.supersecretvalue0000000".into(), ..config() };
+    assert!(!format!("{c:?}").contains("supersecret"));
+}
