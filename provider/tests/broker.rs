@@ -151,3 +151,28 @@ fn the_token_is_never_printed() {
     let c = Config { token: "s.supersecretvalue0000000".into(), ..config() };
     assert!(!format!("{c:?}").contains("supersecret"));
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_after_bounded_tries() {
+    // Accepts connections and reads, but never answers (closes after 45 s).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().take(5).flatten() {
+            c.fetch_add(1, Ordering::SeqCst);
+            held.push(s);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(45));
+    });
+    let client = OpenBao::new(Config { address: addr.clone(), ..config() }).unwrap();
+    let start = std::time::Instant::now();
+    let err = client.read_policy("jit-x").await.unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, BrokerError::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains(&addr), "{err}");
+    assert!(count.load(Ordering::SeqCst) <= 3, "at most 3 tries, saw {}", count.load(Ordering::SeqCst));
+    assert!(took <= std::time::Duration::from_secs(32), "bounded to about 30 s, took {took:?}");
+}
