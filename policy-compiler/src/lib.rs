@@ -15,6 +15,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod diff;
 pub mod explain;
 pub mod ir;
 pub mod load;

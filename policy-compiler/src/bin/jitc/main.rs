@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 errors in the documents, 2 usage (bad arguments
 //! or unreadable paths).
 
+mod git;
 mod human;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -32,6 +33,18 @@ enum CheckFormat {
 enum OutFormat {
     Human,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Widen,
+    Any,
 }
 
 #[derive(Subcommand)]
@@ -80,6 +93,17 @@ enum Command {
         resource: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: OutFormat,
+    },
+    /// The access diff between two git revisions (HEAD defaults to the working tree).
+    Diff {
+        /// BASE revision, optional HEAD revision, then policy paths.
+        #[arg(required = true, num_args = 2..)]
+        args: Vec<String>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: DiffFormat,
+        /// Exit 3 when a change widens access (`widen`) or on any change (`any`).
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
     },
     /// Write the generated JSON Schemas (or check them with --check).
     Schema {
@@ -245,6 +269,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { args, format, fail_on } => {
+            let (base, head, paths) = git::split_args(&args)?;
+            let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
+            let compile_side = |rev: Option<&str>| -> anyhow::Result<Result<jit_policy::Compilation, String>> {
+                let sources = git::load(rev, &paths)?;
+                let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+                if c.has_errors() {
+                    return Ok(Err(human::render_all(&c.diagnostics, &c.sources)));
+                }
+                Ok(Ok(c))
+            };
+            let (a, b) = match (compile_side(Some(&base))?, compile_side(head.as_deref())?) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(e), _) => {
+                    eprint!("{e}");
+                    eprintln!("failed: the documents at `{base}` do not compile");
+                    return Ok(ExitCode::from(1));
+                }
+                (_, Err(e)) => {
+                    eprint!("{e}");
+                    eprintln!("failed: the documents at {head_label} do not compile");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let changes = jit_policy::diff::diff(&a.model, &b.model);
+            match format {
+                DiffFormat::Markdown => out(&jit_policy::diff::markdown(&changes, &base, &head_label))?,
+                DiffFormat::Json => {
+                    out(&render::pretty(&json!({"base": base, "head": head_label, "changes": changes})))?
+                }
+            }
+            let hit = match fail_on {
+                Some(FailOn::Any) => !changes.is_empty(),
+                Some(FailOn::Widen) => changes.iter().any(|c| c.widens),
+                None => false,
+            };
+            Ok(if hit { ExitCode::from(3) } else { ExitCode::SUCCESS })
         }
         Command::Schema { out: dir, check } => {
             let mut stale = Vec::new();
