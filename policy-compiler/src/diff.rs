@@ -52,28 +52,33 @@ fn change(b: &Binding, target: &str, kind: &'static str, risk: Risk, widens: boo
     }
 }
 
+/// Minutes of a week as a bitset.
+type Week = Vec<u64>;
+
 /// Weekly coverage of a binding's windows: minutes of the week per zone
 /// (`None` = any time).
-fn coverage(b: &Binding) -> Option<BTreeMap<String, BTreeSet<u32>>> {
+fn coverage(b: &Binding) -> Option<BTreeMap<String, Week>> {
     if b.policy.windows.is_empty() {
         return None;
     }
-    let mut m: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    const MINUTES: usize = 7 * 1440;
+    let mut m: BTreeMap<String, Week> = BTreeMap::new();
     for w in &b.policy.windows {
-        let set = m.entry(w.zone_name.clone()).or_default();
+        let set = m.entry(w.zone_name.clone()).or_insert_with(|| vec![0u64; MINUTES.div_ceil(64)]);
         for d in w.days.iter() {
-            let start = u32::from(d) * 1440 + u32::from(w.start);
-            let end = if w.is_overnight() {
-                u32::from(d) * 1440 + 1440 + u32::from(w.end)
-            } else {
-                u32::from(d) * 1440 + u32::from(w.end)
-            };
+            let start = usize::from(d) * 1440 + usize::from(w.start);
+            let end = usize::from(d) * 1440 + usize::from(w.end) + if w.is_overnight() { 1440 } else { 0 };
             for minute in start..end {
-                set.insert(minute % (7 * 1440));
+                let i = minute % MINUTES;
+                set[i / 64] |= 1 << (i % 64);
             }
         }
     }
     Some(m)
+}
+
+fn subset(p: &BTreeMap<String, Week>, q: &BTreeMap<String, Week>) -> bool {
+    p.iter().all(|(z, s)| q.get(z).is_some_and(|t| s.iter().zip(t).all(|(a, b)| a & !b == 0)))
 }
 
 fn window_words(b: &Binding) -> String {
@@ -188,19 +193,16 @@ fn compare(a: &Binding, b: &Binding, out: &mut Vec<Change>) {
             ),
         ));
     }
-    // Windows.
-    let (ca, cb) = (coverage(a), coverage(b));
+    // Windows (window equality ignores source positions).
+    let (ca, cb) = if a.policy.windows == b.policy.windows { (None, None) } else { (coverage(a), coverage(b)) };
     if ca != cb {
         let (kind, widens) = match (&ca, &cb) {
             (Some(_), None) => ("window_widened", true),
             (None, Some(_)) => ("window_narrowed", false),
             (Some(x), Some(y)) => {
-                let sub = |p: &BTreeMap<String, BTreeSet<u32>>, q: &BTreeMap<String, BTreeSet<u32>>| {
-                    p.iter().all(|(z, s)| q.get(z).is_some_and(|t| s.is_subset(t)))
-                };
-                if sub(x, y) {
+                if subset(x, y) {
                     ("window_widened", true)
-                } else if sub(y, x) {
+                } else if subset(y, x) {
                     ("window_narrowed", false)
                 } else {
                     ("window_changed", true)

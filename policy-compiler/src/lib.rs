@@ -93,3 +93,15 @@ pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compil
     }
     Compilation { sources, diagnostics: diags, model, outputs }
 }
+
+/// Parse, resolve and validate, without lowering: the model and its
+/// diagnostics (target limits are not checked). For tools that only need
+/// the meaning of the documents, such as `jitc diff`.
+pub fn analyze(sources: SourceMap) -> Compilation {
+    let mut diags = Diagnostics::new();
+    let docs = parse_all(&sources, &mut diags);
+    let model = resolve::resolve(&docs, &sources, &mut diags);
+    validate::validate(&model, &resolve::referenced(&docs), &mut diags);
+    diags.sort();
+    Compilation { sources, diagnostics: diags, model, outputs: Vec::new() }
+}

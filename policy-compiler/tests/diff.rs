@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Clone)]
@@ -148,10 +148,8 @@ fn every_kind_of_change_over_a_scripted_history() {
     };
     repo.write("policies/main.hcl", &d.main(true));
     repo.commit("base");
-    let root_commit = "HEAD";
-    let _ = root_commit;
 
-    let mut expect = |repo: &Repo, d: &Doc, msg: &str, want: &[&str], widens: bool| {
+    let expect = |repo: &Repo, d: &Doc, msg: &str, want: &[&str], widens: bool| {
         repo.write("policies/main.hcl", &d.main(true));
         repo.commit(msg);
         let got = repo.step();
@@ -214,6 +212,3 @@ fn every_kind_of_change_over_a_scripted_history() {
     assert_eq!(repo.jitc(&["diff", "no-such-rev", "policies"]).0, 2);
     insta::assert_snapshot!("diff_history", md);
 }
-
-#[allow(dead_code)]
-fn _unused(_: &Path) {}

@@ -80,12 +80,48 @@ pub fn load(rev: Option<&str>, paths: &[PathBuf]) -> anyhow::Result<SourceMap> {
     }
     files.sort();
     files.dedup();
+    let files: Vec<String> = files.into_iter().filter(|f| Syntax::from_path(Path::new(f)).is_some()).collect();
+    let blobs = cat_files(&root, rev, &files)?;
     let mut map = SourceMap::new();
-    for f in files {
-        let Some(syntax) = Syntax::from_path(Path::new(&f)) else { continue };
-        let text = git(&["-C", &root.display().to_string(), "show", &format!("{rev}:{f}")])?;
+    for (f, text) in files.iter().zip(blobs) {
+        let Some(syntax) = Syntax::from_path(Path::new(f)) else { continue };
         let text = String::from_utf8(text).with_context(|| format!("{rev}:{f} is not UTF-8"))?;
         map.add(SourceFile::new(format!("{rev}:{f}"), syntax, text));
     }
     Ok(map)
+}
+
+/// The contents of `rev:file` for every file, read through one
+/// `git cat-file --batch` process.
+fn cat_files(root: &Path, rev: &str, files: &[String]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new("git")
+        .args(["-C", &root.display().to_string(), "cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run git cat-file")?;
+    let mut stdin = child.stdin.take().context("git stdin")?;
+    let request: String = files.iter().map(|f| format!("{rev}:{f}\n")).collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(request.as_bytes());
+    });
+    let mut out = BufReader::new(child.stdout.take().context("git stdout")?);
+    let mut blobs = Vec::with_capacity(files.len());
+    for f in files {
+        let mut header = String::new();
+        out.read_line(&mut header)?;
+        let size: usize = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("git cat-file: no blob for {rev}:{f} ({})", header.trim()))?;
+        let mut blob = vec![0u8; size + 1];
+        out.read_exact(&mut blob)?;
+        blob.truncate(size);
+        blobs.push(blob);
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(blobs)
 }

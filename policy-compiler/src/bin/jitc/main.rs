@@ -275,7 +275,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
             let compile_side = |rev: Option<&str>| -> anyhow::Result<Result<jit_policy::Compilation, String>> {
                 let sources = git::load(rev, &paths)?;
-                let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+                let c = jit_policy::analyze(sources);
                 if c.has_errors() {
                     return Ok(Err(human::render_all(&c.diagnostics, &c.sources)));
                 }
