@@ -50,14 +50,7 @@ pub fn server_identity() -> Result<Identity, rcgen::Error> {
     Ok(Identity { cert_der: cert.der().to_vec(), key_der: key.serialize_der() })
 }
 
-/// The DER of the first certificate in a PEM text.
-pub fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let start = pem.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
-    let end = pem[start..].find("-----END CERTIFICATE-----")? + start;
-    let b64: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(b64).ok()
-}
+pub use jit_openbao::tls::pem_to_der;
 
 /// Accepts exactly one client certificate.
 #[derive(Debug)]
@@ -121,14 +114,7 @@ impl ClientCertVerifier for ExactClientCert {
     }
 }
 
-/// ring for everything but signature verification, which comes from
-/// aws-lc-rs (P-521).
-pub fn crypto_provider() -> CryptoProvider {
-    let mut provider = rustls::crypto::ring::default_provider();
-    provider.signature_verification_algorithms =
-        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
-    provider
-}
+pub use jit_openbao::tls::crypto_provider;
 
 /// The rustls server configuration: our identity, exact client
 /// authentication, and ALPN `h2` (grpc-go >= 1.67 requires it).

@@ -3,6 +3,7 @@
 //! Exit codes: 0 clean, 1 errors in the documents, 2 usage (bad arguments
 //! or unreadable paths).
 
+mod drift;
 mod git;
 mod human;
 
@@ -104,6 +105,28 @@ enum Command {
         /// Exit 3 when a change widens access (`widen`) or on any change (`any`).
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+    },
+    /// Compare compiled broker objects with a live OpenBao server: missing,
+    /// changed, expired-but-present and undeclared objects. Exit 2 on drift.
+    Drift {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        openbao_addr: String,
+        /// Environment variable holding the token (default BAO_TOKEN, then VAULT_TOKEN).
+        #[arg(long)]
+        token_env: Option<String>,
+        #[arg(long, default_value = "jit-")]
+        name_prefix: String,
+        #[arg(long, default_value = "approle")]
+        approle_mount: String,
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Evaluate bindings at this instant instead of now (RFC 3339).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutFormat,
     },
     /// Write the generated JSON Schemas (or check them with --check).
     Schema {
@@ -307,6 +330,46 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => false,
             };
             Ok(if hit { ExitCode::from(3) } else { ExitCode::SUCCESS })
+        }
+        Command::Drift { paths, openbao_addr, token_env, name_prefix, approle_mount, namespace, at, format } => {
+            let at: jiff::Timestamp = match at {
+                Some(a) => a.parse().map_err(|e| anyhow::anyhow!("`--at {a}` is not an RFC 3339 instant ({e})"))?,
+                None => jiff::Timestamp::now(),
+            };
+            let token = match &token_env {
+                Some(name) => {
+                    std::env::var(name).map_err(|_| anyhow::anyhow!("the environment variable `{name}` is not set"))?
+                }
+                None => std::env::var("BAO_TOKEN").or_else(|_| std::env::var("VAULT_TOKEN")).map_err(|_| {
+                    anyhow::anyhow!("no token: set BAO_TOKEN (or VAULT_TOKEN), or name a variable with --token-env")
+                })?,
+            };
+            let opts = Options { openbao_prefix: name_prefix.clone() };
+            let c = jit_policy::compile(load(&paths)?, &[Target::Openbao], &opts);
+            if c.has_errors() {
+                eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+                return Ok(ExitCode::from(1));
+            }
+            let config = jit_openbao::Config {
+                address: openbao_addr,
+                token,
+                namespace,
+                approle_mount,
+                name_prefix,
+                ca_cert_pem: std::env::var("BAO_CACERT_PEM").ok(),
+            };
+            let findings = match drift::run(&c, config, at) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            match format {
+                OutFormat::Json => out(&render::pretty(&json!({"at": at.to_string(), "drift": findings})))?,
+                OutFormat::Human => out(&drift::human(&findings, at))?,
+            }
+            Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Command::Schema { out: dir, check } => {
             let mut stale = Vec::new();

@@ -31,7 +31,7 @@ impl Fake {
     }
 }
 
-#[tonic::async_trait]
+#[async_trait::async_trait]
 impl Broker for Fake {
     fn config(&self) -> &Config {
         &self.config
@@ -89,6 +89,14 @@ impl Broker for Fake {
     }
     async fn revoke_token(&self, _token: &str) -> Result<(), BrokerError> {
         self.check()
+    }
+    async fn list_policies(&self) -> Result<Vec<String>, BrokerError> {
+        self.check()?;
+        Ok(self.policies.lock().map(|p| p.keys().cloned().collect()).unwrap_or_default())
+    }
+    async fn list_roles(&self) -> Result<Vec<String>, BrokerError> {
+        self.check()?;
+        Ok(self.roles.lock().map(|r| r.keys().cloned().collect()).unwrap_or_default())
     }
     fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -1,9 +1,11 @@
-//! The OpenBao / Vault broker: the only module that does network I/O.
-//! Resources talk to the [`Broker`] trait; `openbao.rs` is the real HTTP
-//! client and `fake.rs` an in-memory one for unit tests.
+//! The OpenBao / Vault client of jit: the only code that does network I/O.
+//! The provider's resources and `jitc drift` talk to the [`Broker`] trait;
+//! `client.rs` is the real HTTP client and `fake.rs` an in-memory one for
+//! unit tests.
 
+pub mod client;
 pub mod fake;
-pub mod openbao;
+pub mod tls;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -79,7 +81,7 @@ impl fmt::Debug for Login {
 }
 
 /// The operations jit needs from OpenBao.
-#[tonic::async_trait]
+#[async_trait::async_trait]
 pub trait Broker: Send + Sync + fmt::Debug {
     fn config(&self) -> &Config;
     async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError>;
@@ -92,6 +94,10 @@ pub trait Broker: Send + Sync + fmt::Debug {
     async fn secret_id(&self, role: &str, ttl_seconds: i64, metadata: &str) -> Result<String, BrokerError>;
     async fn login(&self, role_id: &str, secret_id: &str) -> Result<Login, BrokerError>;
     async fn revoke_token(&self, token: &str) -> Result<(), BrokerError>;
+    /// Names of all ACL policies.
+    async fn list_policies(&self) -> Result<Vec<String>, BrokerError>;
+    /// Names of all roles of the AppRole mount.
+    async fn list_roles(&self) -> Result<Vec<String>, BrokerError>;
     /// Requests sent so far (for the benchmark's per-binding figures).
     fn requests(&self) -> u64;
 }

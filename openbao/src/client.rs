@@ -26,7 +26,7 @@ impl OpenBao {
         let mut roots = rustls::RootCertStore::empty();
         match (&config.ca_cert_pem, config.address.starts_with("https://")) {
             (Some(pem), _) => {
-                let der = crate::server::tls::pem_to_der(pem).ok_or("`ca_cert` holds no PEM certificate")?;
+                let der = crate::tls::pem_to_der(pem).ok_or("`ca_cert` holds no PEM certificate")?;
                 roots.add(rustls::pki_types::CertificateDer::from(der)).map_err(|e| format!("`ca_cert`: {e}"))?;
             }
             (None, true) => {
@@ -37,12 +37,11 @@ impl OpenBao {
             (None, false) => {}
         }
         // Always our own TLS configuration (ring, no process-wide default).
-        let tls =
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(crate::server::tls::crypto_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(crate::tls::crypto_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let builder = reqwest::Client::builder()
             .timeout(PER_TRY)
             .connect_timeout(Duration::from_secs(5))
@@ -163,7 +162,7 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
 }
 
-#[tonic::async_trait]
+#[async_trait::async_trait]
 impl Broker for OpenBao {
     fn config(&self) -> &Config {
         &self.config
@@ -290,7 +289,29 @@ impl Broker for OpenBao {
         }
     }
 
+    async fn list_policies(&self) -> Result<Vec<String>, BrokerError> {
+        self.list("sys/policies/acl").await
+    }
+
+    async fn list_roles(&self) -> Result<Vec<String>, BrokerError> {
+        let path = format!("auth/{}/role", self.config.approle_mount.trim_matches('/'));
+        self.list(&path).await
+    }
+
     fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl OpenBao {
+    /// `LIST path`: the keys, or none when OpenBao answers 404 (an empty mount).
+    async fn list(&self, path: &str) -> Result<Vec<String>, BrokerError> {
+        let method = Method::from_bytes(b"LIST").unwrap_or(Method::GET);
+        let (status, v) = self.call(method, path, None, None, "list").await?;
+        match status.as_u16() {
+            200 => Ok(strings(&v["data"]["keys"])),
+            404 => Ok(Vec::new()),
+            _ => Err(self.fail(status, path, &v)),
+        }
     }
 }

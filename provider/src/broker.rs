@@ -1,0 +1,5 @@
+//! The OpenBao client lives in the `jit-openbao` crate (the only code that
+//! does network I/O); the provider uses it through this module.
+
+pub use jit_openbao::client as openbao;
+pub use jit_openbao::{fake, normalise_policy, Broker, BrokerError, Config, Login, Role};

@@ -1,0 +1,112 @@
+//! The example workflows parse as YAML, and every `jitc` command line in
+//! them runs successfully against `examples/` (a real OpenBao server for
+//! `jitc drift`, holding exactly the objects of the bindings active now).
+
+use jit_e2e_tests::openbao::Bao;
+use jit_e2e_tests::{root, run_tool};
+use serde_json::{json, Value};
+use std::process::Command;
+
+fn jitc_bin() -> std::path::PathBuf {
+    let bin = root().join("target/debug/jitc");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "-q", "-p", "jit-policy-compiler", "--bin", "jitc"])
+        .current_dir(root())
+        .status()
+        .expect("cargo");
+    assert!(status.success() && bin.is_file());
+    bin
+}
+
+/// Every `run:` line that calls jitc, from the workflow parsed as YAML.
+fn jitc_lines(file: &str) -> Vec<String> {
+    let path = root().join("examples/ci").join(file);
+    let script =
+        "import json, sys\nfrom ruamel.yaml import YAML\nprint(json.dumps(YAML(typ='safe').load(open(sys.argv[1]))))";
+    let out = Command::new(jit_e2e_tests::python())
+        .args(["-c", script, &path.display().to_string()])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{file} does not parse: {}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v["jobs"].is_object() && v["on"].is_object(), "{file} is not a workflow");
+    let mut lines = Vec::new();
+    for job in v["jobs"].as_object().expect("jobs").values() {
+        for step in job["steps"].as_array().expect("steps") {
+            if let Some(run) = step["run"].as_str() {
+                lines.extend(run.lines().filter(|l| l.trim_start().starts_with("jitc ")).map(|l| l.trim().to_string()));
+            }
+        }
+    }
+    lines
+}
+
+fn run_line(line: &str, env: &[(&str, &str)]) -> (i32, String) {
+    let out = Command::new("bash")
+        .args(["-c", line])
+        .env("PATH", format!("{}:{}", root().join("target/debug").display(), std::env::var("PATH").unwrap_or_default()))
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .output()
+        .expect("bash");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn pull_request_workflow_commands_run() {
+    let _ = jit_e2e_tests::python();
+    jitc_bin();
+    let lines = jitc_lines("pull-request.yml");
+    assert!(lines.len() >= 3, "{lines:?}");
+    for l in &lines {
+        let (code, err) = run_line(l, &[("POLICIES", "examples/policies"), ("BASE_REF", "HEAD")]);
+        assert_eq!(code, 0, "`{l}` failed: {err}");
+    }
+    let _ = std::fs::remove_file(root().join("jitc.sarif"));
+    let _ = std::fs::remove_file(root().join("access-diff.md"));
+}
+
+#[test]
+fn nightly_workflow_commands_run() {
+    let jitc = jitc_bin();
+    let lines = jitc_lines("nightly-drift.yml");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let bao = Bao::start("ci");
+    // The server holds exactly the objects of the bindings active now.
+    let now = jiff::Timestamp::now().to_string();
+    let who = Command::new(&jitc)
+        .args(["who", "examples/policies", "--at", &now, "--format", "json"])
+        .current_dir(root())
+        .output()
+        .expect("who");
+    let active: Value = serde_json::from_slice(&who.stdout).expect("who json");
+    let compiled = Command::new(&jitc)
+        .args(["compile", "examples/policies", "--target", "openbao"])
+        .current_dir(root())
+        .output()
+        .expect("compile");
+    let compiled: Value = serde_json::from_slice(&compiled.stdout).expect("compile json");
+    for b in active["active"].as_array().expect("active") {
+        let o = &compiled["bindings"][b["binding"].as_str().expect("name")]["openbao"];
+        if o.is_null() {
+            continue;
+        }
+        let name = o["policy_name"].as_str().expect("policy name");
+        assert_eq!(
+            bao.request("PUT", &format!("sys/policies/acl/{name}"), Some(&json!({"policy": o["policy_hcl"]})), None).0,
+            204
+        );
+        assert_eq!(bao.request("POST", &format!("auth/approle/role/{name}"), Some(&o["role"]), None).0, 204);
+    }
+    for l in &lines {
+        let (code, err) =
+            run_line(l, &[("POLICIES", "examples/policies"), ("BAO_ADDR", &bao.addr), ("BAO_TOKEN", &bao.token)]);
+        assert_eq!(code, 0, "`{l}` failed: {err}");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join("drift.json")).expect("drift.json"))
+                .expect("json");
+        assert_eq!(report["drift"].as_array().map(Vec::len), Some(0), "{report}");
+    }
+    let _ = std::fs::remove_file(root().join("drift.json"));
+    let _ = run_tool;
+}
