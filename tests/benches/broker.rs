@@ -10,25 +10,9 @@ use std::time::Instant;
 const N: usize = 300;
 
 fn config(nb: &str, exp: &str) -> String {
+    let header = jit_e2e_tests::broker_header("kv/data/team/*");
     format!(
-        r#"terraform {{
-  required_providers {{
-    jit = {{ source = "registry.terraform.io/jit/jit" }}
-  }}
-}}
-provider "jit" {{
-  openbao {{}}
-}}
-resource "jit_role" "r" {{
-  name = "kv"
-  openbao {{
-    path {{
-      path         = "kv/data/team/*"
-      capabilities = ["read"]
-    }}
-  }}
-}}
-resource "jit_policy" "p" {{
+        r#"{header}resource "jit_policy" "p" {{
   name = "p"
   require {{
     source_cidrs = ["127.0.0.0/8"]

@@ -54,6 +54,31 @@ pub fn run_tool(script: &str, args: &[&str], stdin: &str) -> (i32, String, Strin
     )
 }
 
+/// The debug build of `jitc` (built once if needed).
+pub fn jitc_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let bin = root().join("target/debug/jitc");
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-q", "-p", "jit-policy-compiler", "--bin", "jitc"])
+            .current_dir(root())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot build jitc: {e}"));
+        assert!(status.success() && bin.is_file(), "jitc build failed");
+        bin
+    })
+    .clone()
+}
+
+/// The start of a broker-mode configuration: the provider with an empty
+/// `openbao` block (address and token from the environment) and a role
+/// `r` granting `read` on `path`.
+pub fn broker_header(path: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    jit = {{ source = \"registry.terraform.io/jit/jit\" }}\n  }}\n}}\nprovider \"jit\" {{\n  openbao {{}}\n}}\nresource \"jit_role\" \"r\" {{\n  name = \"kv\"\n  openbao {{\n    path {{\n      path         = \"{path}\"\n      capabilities = [\"read\"]\n    }}\n  }}\n}}\n"
+    )
+}
+
 /// Every policy file under a folder, sorted.
 pub fn policy_files(dir: &Path) -> Vec<PathBuf> {
     jit_policy::load::policy_files(dir).unwrap_or_else(|e| panic!("{e}"))

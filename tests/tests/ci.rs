@@ -7,17 +7,6 @@ use jit_e2e_tests::{root, run_tool};
 use serde_json::{json, Value};
 use std::process::Command;
 
-fn jitc_bin() -> std::path::PathBuf {
-    let bin = root().join("target/debug/jitc");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "-q", "-p", "jit-policy-compiler", "--bin", "jitc"])
-        .current_dir(root())
-        .status()
-        .expect("cargo");
-    assert!(status.success() && bin.is_file());
-    bin
-}
-
 /// Every `run:` line that calls jitc, from the workflow parsed as YAML.
 fn jitc_lines(file: &str) -> Vec<String> {
     let path = root().join("examples/ci").join(file);
@@ -55,7 +44,7 @@ fn run_line(line: &str, env: &[(&str, &str)]) -> (i32, String) {
 #[test]
 fn pull_request_workflow_commands_run() {
     let _ = jit_e2e_tests::python();
-    jitc_bin();
+    jit_e2e_tests::jitc_bin();
     let lines = jitc_lines("pull-request.yml");
     assert!(lines.len() >= 3, "{lines:?}");
     for l in &lines {
@@ -68,7 +57,7 @@ fn pull_request_workflow_commands_run() {
 
 #[test]
 fn nightly_workflow_commands_run() {
-    let jitc = jitc_bin();
+    let jitc = jit_e2e_tests::jitc_bin();
     let lines = jitc_lines("nightly-drift.yml");
     assert_eq!(lines.len(), 1, "{lines:?}");
     let bao = Bao::start("ci");

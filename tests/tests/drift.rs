@@ -9,19 +9,8 @@ use std::process::Command;
 
 const AT: &str = "2026-12-05T12:00:00Z";
 
-fn jitc() -> std::path::PathBuf {
-    let bin = root().join("target/debug/jitc");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "-q", "-p", "jit-policy-compiler", "--bin", "jitc"])
-        .current_dir(root())
-        .status()
-        .expect("cargo");
-    assert!(status.success() && bin.is_file());
-    bin
-}
-
 fn drift(bao: &Bao) -> (i32, Vec<(String, String)>, Value) {
-    let out = Command::new(jitc())
+    let out = Command::new(jit_e2e_tests::jitc_bin())
         .args(["drift", "tests/drift-fixture", "--openbao-addr", &bao.addr, "--at", AT, "--format", "json"])
         .env("BAO_TOKEN", &bao.token)
         .current_dir(root())
@@ -41,7 +30,7 @@ fn drift(bao: &Bao) -> (i32, Vec<(String, String)>, Value) {
 
 /// The declared objects of a binding, as `jitc compile` renders them.
 fn declared(binding: &str) -> (String, Value) {
-    let out = Command::new(jitc())
+    let out = Command::new(jit_e2e_tests::jitc_bin())
         .args(["compile", "tests/drift-fixture", "--target", "openbao"])
         .current_dir(root())
         .output()
@@ -106,7 +95,7 @@ fn each_kind_of_drift_is_reported() {
     assert_eq!(kinds, expect);
 
     // Human form names each finding.
-    let out = Command::new(jitc())
+    let out = Command::new(jit_e2e_tests::jitc_bin())
         .args(["drift", "tests/drift-fixture", "--openbao-addr", &bao.addr, "--at", AT, "--token-env", "MY_TOKEN"])
         .env("MY_TOKEN", &bao.token)
         .current_dir(root())
@@ -120,7 +109,7 @@ fn each_kind_of_drift_is_reported() {
     );
 
     // An unreachable server is an error (exit 1), not drift.
-    let out = Command::new(jitc())
+    let out = Command::new(jit_e2e_tests::jitc_bin())
         .args(["drift", "tests/drift-fixture", "--openbao-addr", "http://127.0.0.1:1", "--at", AT])
         .env("BAO_TOKEN", "x")
         .current_dir(root())

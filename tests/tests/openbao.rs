@@ -99,6 +99,7 @@ fn example_applies_real_objects_and_repairs_drift() {
 }
 
 fn two_bindings(starts: Timestamp, ends: Timestamp) -> String {
+    let header = jit_e2e_tests::broker_header("kv/data/x");
     let binding = |name: &str, nb: Timestamp, exp: Timestamp| {
         format!(
             r#"
@@ -118,24 +119,7 @@ resource "jit_binding" "{name}" {{
         )
     };
     format!(
-        r#"terraform {{
-  required_providers {{
-    jit = {{ source = "registry.terraform.io/jit/jit" }}
-  }}
-}}
-provider "jit" {{
-  openbao {{}}
-}}
-resource "jit_role" "r" {{
-  name = "kv"
-  openbao {{
-    path {{
-      path         = "kv/data/x"
-      capabilities = ["read"]
-    }}
-  }}
-}}
-resource "jit_policy" "p" {{
+        r#"{header}resource "jit_policy" "p" {{
   name      = "p"
   max_grant = "2d"
   require {{
@@ -343,27 +327,11 @@ fn three_hundred_bindings_in_parallel() {
     let env = bao.env();
     let w = Workdir::new("openbao-load", Version::Latest, Install::DevOverrides);
     let now = whole(Timestamp::now());
+    let header = jit_e2e_tests::broker_header("kv/data/team/*");
     w.write(
         "main.tf",
         &format!(
-            r#"terraform {{
-  required_providers {{
-    jit = {{ source = "registry.terraform.io/jit/jit" }}
-  }}
-}}
-provider "jit" {{
-  openbao {{}}
-}}
-resource "jit_role" "r" {{
-  name = "kv"
-  openbao {{
-    path {{
-      path         = "kv/data/team/*"
-      capabilities = ["read"]
-    }}
-  }}
-}}
-resource "jit_policy" "p" {{
+            r#"{header}resource "jit_policy" "p" {{
   name = "p"
 }}
 resource "jit_binding" "b" {{

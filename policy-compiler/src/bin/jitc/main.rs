@@ -294,7 +294,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { args, format, fail_on } => {
-            let (base, head, paths) = git::split_args(&args)?;
+            // Exit 1 on errors (bad revisions, unreadable documents), as the
+            // diff contract says; 3 is reserved for --fail-on.
+            let (base, head, paths) = match git::split_args(&args) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
             let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
             let compile_side = |rev: Option<&str>| -> anyhow::Result<Result<jit_policy::Compilation, String>> {
                 let sources = git::load(rev, &paths)?;
@@ -304,7 +312,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Ok(Ok(c))
             };
-            let (a, b) = match (compile_side(Some(&base))?, compile_side(head.as_deref())?) {
+            let sides = compile_side(Some(&base)).and_then(|a| Ok((a, compile_side(head.as_deref())?)));
+            let sides = match sides {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let (a, b) = match sides {
                 (Ok(a), Ok(b)) => (a, b),
                 (Err(e), _) => {
                     eprint!("{e}");
