@@ -16,7 +16,14 @@ provider_installation {
 }
 CFG
 export TF_CLI_CONFIG_FILE="$CLI" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-cd "$ROOT/examples/quickstart"
+# A fresh copy each run: Terraform 1.15's init also installs the providers
+# recorded in an existing state, ignoring dev_overrides for them, so a second
+# run in place would fail offline. It also keeps state out of the tree.
+WORK="$ROOT/target/demo/quickstart"
+rm -rf "$WORK"
+mkdir -p "$(dirname "$WORK")"
+cp -r "$ROOT/examples/quickstart" "$WORK"
+cd "$WORK"
 echo "== $("$TF" version | head -1), provider $ROOT/target/release/terraform-provider-jit"
 echo "== terraform init";  "$TF" init -input=false -no-color | grep -vE '^\s*$' | tail -3
 echo "== terraform plan";  "$TF" plan -input=false -no-color -out=.demo.tfplan | grep -E 'will be|Plan:|jsonencode|request.time' | head -40

@@ -84,12 +84,12 @@ locals {
 
 output "aws_policy_json" {
   description = "Each binding's AWS IAM policy document."
-  value       = { for k, b in local.bindings : k => b.aws_policy_json }
+  value       = { for k, b in local.bindings : k => b.aws_policy_json == null ? null : jsondecode(b.aws_policy_json) }
 }
 
 output "gcp_binding" {
   description = "Each binding's GCP IAM binding with its CEL condition."
-  value       = { for k, b in local.bindings : k => b.gcp_binding }
+  value       = { for k, b in local.bindings : k => b.gcp_binding == null ? null : jsondecode(b.gcp_binding) }
 }
 
 output "status" {
