@@ -113,7 +113,7 @@ fn permissions(r: &Role) -> BTreeMap<&'static str, BTreeSet<String>> {
 }
 
 fn is_wildcard(s: &str) -> bool {
-    s == "*" || s.ends_with(":*") || s.contains(" on *") || s.ends_with(" on *") || s.starts_with("* on")
+    s == "*" || s.ends_with(":*") || s.contains(" on *") || s.starts_with("* on")
 }
 
 /// Semantic changes from `base` to `head`, in a stable order.

@@ -77,9 +77,7 @@ pub fn parse_all(sources: &SourceMap, diags: &mut Diagnostics) -> Vec<ast::Docum
 /// dropped if anything failed.
 pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compilation {
     let mut diags = Diagnostics::new();
-    let docs = parse_all(&sources, &mut diags);
-    let model = resolve::resolve(&docs, &sources, &mut diags);
-    let failed = validate::validate(&model, &resolve::referenced(&docs), &mut diags);
+    let (model, failed) = front(&sources, &mut diags);
     let mut outputs: Vec<Lowered> = model
         .bindings
         .iter()
@@ -94,14 +92,21 @@ pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compil
     Compilation { sources, diagnostics: diags, model, outputs }
 }
 
+/// Parse, resolve and validate: the model and the bindings that failed
+/// validation (the stages [`compile`] and [`analyze`] share).
+fn front(sources: &SourceMap, diags: &mut Diagnostics) -> (ir::Model, std::collections::BTreeSet<String>) {
+    let docs = parse_all(sources, diags);
+    let model = resolve::resolve(&docs, sources, diags);
+    let failed = validate::validate(&model, &resolve::referenced(&docs), diags);
+    (model, failed)
+}
+
 /// Parse, resolve and validate, without lowering: the model and its
 /// diagnostics (target limits are not checked). For tools that only need
 /// the meaning of the documents, such as `jitc diff`.
 pub fn analyze(sources: SourceMap) -> Compilation {
     let mut diags = Diagnostics::new();
-    let docs = parse_all(&sources, &mut diags);
-    let model = resolve::resolve(&docs, &sources, &mut diags);
-    validate::validate(&model, &resolve::referenced(&docs), &mut diags);
+    let (model, _) = front(&sources, &mut diags);
     diags.sort();
     Compilation { sources, diagnostics: diags, model, outputs: Vec::new() }
 }

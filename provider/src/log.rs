@@ -22,10 +22,6 @@ pub fn info(message: &str, fields: &[(&str, &str)]) {
     emit("info", message, fields);
 }
 
-pub fn debug(message: &str, fields: &[(&str, &str)]) {
-    emit("debug", message, fields);
-}
-
 pub fn error(message: &str, fields: &[(&str, &str)]) {
     emit("error", message, fields);
 }

@@ -4,7 +4,6 @@
 //! digest, rendered compactly, and serves as the binding's content digest.
 
 use crate::ir::Binding;
-use crate::resolve::values::format_duration;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -169,9 +168,4 @@ pub(super) fn lower(b: &Binding) -> Rule {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Human form of the session length, e.g. `1h`.
-pub fn session_text(r: &Rule) -> String {
-    format_duration(r.max_session_seconds)
 }

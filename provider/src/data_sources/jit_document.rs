@@ -5,7 +5,7 @@
 
 use super::DataSource;
 use crate::convert::value::{Type, Value};
-use crate::diag::{path, Diag, Severity};
+use crate::diag::{path, Diag};
 use crate::resources::Ctx;
 use crate::schema::{attr, Block, Mode, Schema};
 use jit_policy::lower::{Options, Target};
@@ -89,21 +89,7 @@ impl DataSource for JitDocument {
             }
         };
         let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
-        let diags: Vec<Diag> = c
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let l = d.locate(&c.sources);
-                let sev =
-                    if d.severity() == jit_policy::diag::Severity::Error { Severity::Error } else { Severity::Warning };
-                Diag {
-                    severity: sev,
-                    summary: format!("{}: {}", l.code, l.message),
-                    detail: format!("{}:{}:{}: {}\n\nhelp: {}", l.file, l.line, l.column, l.message, l.help),
-                    path: path(&["path"]),
-                }
-            })
-            .collect();
+        let diags = crate::resources::text_diagnostics(&c, &path(&["path"]), &[]);
         if c.has_errors() {
             return (config, diags);
         }

@@ -176,10 +176,6 @@ fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Optio
     }
 }
 
-fn strings() -> Type {
-    Type::list_of(Type::String)
-}
-
 /// The name prefix in use: the broker's, or the compile-only default.
 fn prefix(ctx: &Ctx) -> String {
     ctx.broker.as_ref().map(|b| b.config().name_prefix.clone()).unwrap_or_else(|| "jit-".to_string())
@@ -259,7 +255,6 @@ impl Resource for JitBinding {
 
     fn schema(&self) -> Schema {
         let s = Type::String;
-        let _ = strings;
         let attributes = vec![
             attr("id", s.clone(), Mode::Computed, "The name."),
             attr("name", s.clone(), Mode::Required, "Unique name; changing it replaces the binding."),

@@ -126,11 +126,9 @@ pub fn replace_on_name(prior: &Value, planned: &Value) -> Vec<Vec<Step>> {
     if prior.is_null() {
         return Vec::new();
     }
+    // A name unknown until apply may change too.
     let (a, b) = (prior.get("name"), planned.get("name"));
-    if a != b && !b.is_unknown() {
-        vec![vec![Step::Attr("name".into())]]
-    } else if b.is_unknown() {
-        // Unknown until apply: it may change.
+    if b.is_unknown() || a != b {
         vec![vec![Step::Attr("name".into())]]
     } else {
         Vec::new()

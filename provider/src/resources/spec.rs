@@ -147,17 +147,12 @@ impl SpecResource {
             return Err(diags);
         }
         let m = &c.model;
-        let (count, name, spec) = match self.kind {
-            Kind::Role => (
-                m.roles.len() + m.policies.len() + m.bindings.len(),
-                m.roles.keys().next().cloned(),
-                m.roles.values().next().map(|r| spec::role_spec(r)),
-            ),
-            Kind::Policy => (
-                m.roles.len() + m.policies.len() + m.bindings.len(),
-                m.policies.keys().next().cloned(),
-                m.policies.values().next().map(|p| spec::policy_spec(p)),
-            ),
+        let count = m.roles.len() + m.policies.len() + m.bindings.len();
+        let (name, spec) = match self.kind {
+            Kind::Role => (m.roles.keys().next().cloned(), m.roles.values().next().map(|r| spec::role_spec(r))),
+            Kind::Policy => {
+                (m.policies.keys().next().cloned(), m.policies.values().next().map(|p| spec::policy_spec(p)))
+            }
         };
         let (Some(name), Some(spec), 1) = (name, spec, count) else {
             return Err(vec![Diag::error(
