@@ -1,6 +1,7 @@
 //! The example workflows parse as YAML, and every `jitc` command line in
 //! them runs successfully against `examples/` (a real OpenBao server for
-//! `jitc drift`, holding exactly the objects of the bindings active now).
+//! `jitc drift`, holding exactly the objects of the bindings active at a
+//! pinned instant).
 
 use jit_e2e_tests::openbao::Bao;
 use jit_e2e_tests::{root, run_tool};
@@ -55,29 +56,36 @@ fn pull_request_workflow_commands_run() {
     let _ = std::fs::remove_file(root().join("access-diff.md"));
 }
 
+/// The instant the nightly test evaluates the examples at: pinned, so the
+/// test means the same at any hour of any day. On it some example bindings
+/// with OpenBao targets are inside their dates and others are not.
+const AT: &str = "2026-12-02T10:00:00Z";
+
 #[test]
 fn nightly_workflow_commands_run() {
     let jitc = jit_e2e_tests::jitc_bin();
     let lines = jitc_lines("nightly-drift.yml");
     assert_eq!(lines.len(), 1, "{lines:?}");
     let bao = Bao::start("ci");
-    // The server holds exactly the objects of the bindings active now.
-    let now = jiff::Timestamp::now().to_string();
-    let who = Command::new(&jitc)
-        .args(["who", "examples/policies", "--at", &now, "--format", "json"])
-        .current_dir(root())
-        .output()
-        .expect("who");
-    let active: Value = serde_json::from_slice(&who.stdout).expect("who json");
+    // The server holds exactly the objects of the bindings that are inside
+    // their dates at AT (OpenBao objects exist while a binding is active),
+    // read from the compiled broker rules, not from `jitc drift` itself.
+    let at: jiff::Timestamp = AT.parse().expect("AT");
     let compiled = Command::new(&jitc)
-        .args(["compile", "examples/policies", "--target", "openbao"])
+        .args(["compile", "examples/policies", "--target", "openbao,broker"])
         .current_dir(root())
         .output()
         .expect("compile");
     let compiled: Value = serde_json::from_slice(&compiled.stdout).expect("compile json");
-    for b in active["active"].as_array().expect("active") {
-        let o = &compiled["bindings"][b["binding"].as_str().expect("name")]["openbao"];
+    let (mut seeded, mut absent) = (0, 0);
+    for b in compiled["bindings"].as_object().expect("bindings").values() {
+        let o = &b["openbao"];
         if o.is_null() {
+            continue;
+        }
+        let time = |k: &str| b["broker"][k].as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).expect(k);
+        if !(time("not_before") <= at && at < time("expires_at")) {
+            absent += 1;
             continue;
         }
         let name = o["policy_name"].as_str().expect("policy name");
@@ -86,14 +94,19 @@ fn nightly_workflow_commands_run() {
             204
         );
         assert_eq!(bao.request("POST", &format!("auth/approle/role/{name}"), Some(&o["role"]), None).0, 204);
+        seeded += 1;
     }
+    assert!(seeded >= 1 && absent >= 1, "the pinned instant must see both sides: {seeded} active, {absent} not");
     for l in &lines {
+        // The workflow runs at the job's own time; the test pins it.
+        let pinned = format!("{l} --at {AT}");
         let (code, err) =
-            run_line(l, &[("POLICIES", "examples/policies"), ("BAO_ADDR", &bao.addr), ("BAO_TOKEN", &bao.token)]);
-        assert_eq!(code, 0, "`{l}` failed: {err}");
+            run_line(&pinned, &[("POLICIES", "examples/policies"), ("BAO_ADDR", &bao.addr), ("BAO_TOKEN", &bao.token)]);
+        assert_eq!(code, 0, "`{pinned}` failed: {err}");
         let report: Value =
             serde_json::from_str(&std::fs::read_to_string(root().join("drift.json")).expect("drift.json"))
                 .expect("json");
+        assert_eq!(report["at"], AT);
         assert_eq!(report["drift"].as_array().map(Vec::len), Some(0), "{report}");
     }
     let _ = std::fs::remove_file(root().join("drift.json"));
