@@ -19,7 +19,7 @@ demo: ## Build the provider (release) and run examples/quickstart through terraf
 	@bash tools/demo.sh
 
 jitc-demo: ## The compiler alone over examples/policies
-	$(CARGO) build --release -q -p jit-policy-compiler --bin jitc
+	$(CARGO) build --release -q -p jitc
 	@$(JITC) check examples/policies
 	@$(JITC) explain examples/policies/reporting.hcl
 	@$(JITC) who examples/policies --at 2026-12-02T10:00:00Z
@@ -31,15 +31,16 @@ lint:
 test: tools lint
 	$(CARGO) build -q -p terraform-provider-jit
 	$(CARGO) test --workspace -q
-	$(CARGO) run -q -p jit-policy-compiler --bin jitc -- schema --out schemas --check
+	$(CARGO) run -q -p jitc -- schema --out schemas --check
 
 bench: tools
 	$(CARGO) bench -q -p jit-policy-compiler --bench compile
+	$(CARGO) bench -q -p jitc --bench diff
 	$(CARGO) bench -q -p jit-e2e-tests --bench provider
 	$(CARGO) bench -q -p jit-e2e-tests --bench broker
 
 schemas: ## Regenerate schemas/ from the language's shape table
-	$(CARGO) run -q -p jit-policy-compiler --bin jitc -- schema --out schemas
+	$(CARGO) run -q -p jitc -- schema --out schemas
 
 clean:
 	rm -rf target .tools

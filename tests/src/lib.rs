@@ -60,7 +60,7 @@ pub fn jitc_bin() -> PathBuf {
     BIN.get_or_init(|| {
         let bin = root().join("target/debug/jitc");
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-q", "-p", "jit-policy-compiler", "--bin", "jitc"])
+            .args(["build", "-q", "-p", "jitc"])
             .current_dir(root())
             .status()
             .unwrap_or_else(|e| panic!("cannot build jitc: {e}"));

@@ -2,8 +2,12 @@
 //! machine-readable forms other tools consume.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
-use common::root;
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
 use serde_json::Value;
 use std::process::Command;
 
