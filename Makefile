@@ -24,9 +24,10 @@ jitc-demo: ## The compiler alone over examples/policies
 	@$(JITC) explain examples/policies/reporting.hcl
 	@$(JITC) who examples/policies --at 2026-12-02T10:00:00Z
 
-lint:
+lint: ## fmt, clippy, and the architecture checks (tools/check-architecture.sh)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	@bash tools/check-architecture.sh
 
 test: tools lint
 	$(CARGO) build -q -p terraform-provider-jit

@@ -57,4 +57,3 @@ fn main() {
     println!("jitc diff of two revisions of {BINDINGS} bindings, 1% changed: {:.3} s (median of 5), {changes} changes reported; target < 2 s", times[2]);
     assert_eq!(changes, BINDINGS / 100);
 }
-

@@ -2,6 +2,7 @@
 
 use jit_openbao::{client::OpenBao, normalise_policy, Broker, Config, Role};
 use jit_policy::ir::{self, Status};
+use jit_policy::lower::openbao::OpenbaoModel;
 use jit_policy::{render, Compilation};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -46,7 +47,7 @@ pub fn run(c: &Compilation, config: Config, at: jiff::Timestamp) -> Result<Vec<F
         let mut findings = Vec::new();
         let mut declared = BTreeSet::new();
         for l in &c.outputs {
-            let Some(o) = &l.openbao else { continue };
+            let Some(o) = l.model::<OpenbaoModel>() else { continue };
             let Some(binding) = c.model.bindings.iter().find(|b| b.name == l.binding) else { continue };
             declared.insert(o.policy_name.clone());
             let policy_ref = format!("sys/policies/acl/{}", o.policy_name);
@@ -55,7 +56,7 @@ pub fn run(c: &Compilation, config: Config, at: jiff::Timestamp) -> Result<Vec<F
             let live_role = client.read_role(&o.role_name).await.map_err(|e| e.to_string())?;
             let expected_role: Role =
                 serde_json::from_value(serde_json::to_value(&o.role).unwrap_or_default()).map_err(|e| e.to_string())?;
-            let expected_text = render::openbao_policy_hcl(o);
+            let expected_text = render::openbao::policy_hcl(o);
             let find = |kind, object: &str, fields| Finding {
                 kind,
                 object: object.to_string(),

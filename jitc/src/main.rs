@@ -9,7 +9,8 @@ mod human;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jit_policy::diag::Severity;
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
+use jit_policy::target::Target;
 use jit_policy::{explain, ir, load, render, sarif, schema, source::SourceMap};
 use serde_json::json;
 use std::io::Write;
@@ -61,7 +62,7 @@ enum Command {
     Compile {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// aws, gcp, azure, openbao, broker or all (repeat or separate with commas).
+        /// Targets to lower to, or `all` (repeat or separate with commas).
         #[arg(long, default_value = "all", value_delimiter = ',')]
         target: Vec<String>,
         /// Only `json` is supported; kept for symmetry with the other commands.
@@ -158,7 +159,10 @@ fn parse_targets(list: &[String]) -> anyhow::Result<Vec<Target>> {
         match Target::parse(t) {
             Some(t) if !out.contains(&t) => out.push(t),
             Some(_) => {}
-            None => anyhow::bail!("unknown target `{t}`: expected aws, gcp, azure, openbao, broker or all"),
+            None => {
+                let names: Vec<&str> = Target::ALL.iter().map(|t| t.as_str()).collect();
+                anyhow::bail!("unknown target `{t}`: expected {} or all", names.join(", "))
+            }
         }
     }
     Ok(out)
@@ -182,7 +186,7 @@ fn out(text: &str) -> anyhow::Result<()> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths, format } => {
-            let c = jit_policy::compile(load(&paths)?, &Target::ALL, &Options::default());
+            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
             match format {
                 CheckFormat::Human => {
                     let text = human::render_all(&c.diagnostics, &c.sources);
@@ -238,7 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { paths, subject } => {
-            let c = jit_policy::compile(load(&paths)?, &Target::ALL, &Options::default());
+            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
             if c.has_errors() {
                 eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
                 return Ok(ExitCode::from(1));
@@ -254,7 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let at: jiff::Timestamp = at.parse().map_err(|e| {
                 anyhow::anyhow!("`--at {at}` is not an RFC 3339 instant ({e}); write e.g. 2026-12-01T10:00:00Z")
             })?;
-            let c = jit_policy::compile(load(&paths)?, &Target::ALL, &Options::default());
+            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
             if c.has_errors() {
                 eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
                 return Ok(ExitCode::from(1));

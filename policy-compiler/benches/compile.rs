@@ -9,7 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark: prints its figures, fails by panicking
 
 use jit_policy::diag::Diagnostics;
-use jit_policy::lower::{lower_binding, Options, Target};
+use jit_policy::lower::{lower_binding, Options};
+use jit_policy::target::Target;
 use jit_policy::{load, render, resolve, validate};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -31,7 +32,7 @@ fn run(dir: &Path) -> (usize, usize, [f64; 4]) {
     validate::validate(&model, &resolve::referenced(&docs), &mut diags);
     let t3 = Instant::now();
     let opts = Options::default();
-    let outputs: Vec<_> = model.bindings.iter().map(|b| lower_binding(b, &Target::ALL, &opts, &mut diags)).collect();
+    let outputs: Vec<_> = model.bindings.iter().map(|b| lower_binding(b, Target::ALL, &opts, &mut diags)).collect();
     // Stream the JSON to a byte counter, as `jitc compile > file` streams it.
     let mut sink = Counter(0);
     render::write_compile_json(&mut sink, &outputs).expect("render");

@@ -5,6 +5,7 @@
 //! json`, SARIF rule ids): never renumber one, only add.
 
 use crate::source::{SourceMap, Span};
+use crate::target::Target;
 use serde::Serialize;
 
 /// Error or warning.
@@ -103,6 +104,9 @@ codes! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
+    /// The lowering target the finding is about (a limit of the target, or
+    /// something it does not enforce); `None` for the language's own rules.
+    pub target: Option<Target>,
     pub message: String,
     pub span: Option<Span>,
     pub help: Option<String>,
@@ -110,7 +114,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, span: Option<Span>, message: impl Into<String>) -> Self {
-        Diagnostic { code, message: message.into(), span, help: None }
+        Diagnostic { code, target: None, message: message.into(), span, help: None }
     }
 
     pub fn at(code: Code, span: Span, message: impl Into<String>) -> Self {
@@ -123,8 +127,23 @@ impl Diagnostic {
         self
     }
 
+    #[must_use]
+    pub fn for_target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
     pub fn severity(&self) -> Severity {
         self.code.severity()
+    }
+
+    /// The message as shown to people: led by its target, if any
+    /// (`gcp: IAM Conditions have no attribute for mfa; ...`).
+    pub fn text(&self) -> String {
+        match self.target {
+            Some(t) => format!("{t}: {}", self.message),
+            None => self.message.clone(),
+        }
     }
 
     /// Resolve the span to file, line and column.
@@ -139,7 +158,8 @@ impl Diagnostic {
         Located {
             code: self.code.as_str(),
             severity: self.severity(),
-            message: self.message.clone(),
+            target: self.target,
+            message: self.text(),
             file,
             line,
             column,
@@ -154,6 +174,8 @@ pub struct Located {
     pub code: &'static str,
     #[serde(skip)]
     pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -213,7 +235,10 @@ impl Diagnostics {
         self.items.sort_by(|a, b| {
             let ka = a.span.map(|s| (s.file, s.start)).unwrap_or_default();
             let kb = b.span.map(|s| (s.file, s.start)).unwrap_or_default();
-            ka.cmp(&kb).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message))
+            ka.cmp(&kb)
+                .then(a.code.cmp(&b.code))
+                .then(a.target.map(Target::as_str).cmp(&b.target.map(Target::as_str)))
+                .then(a.message.cmp(&b.message))
         });
         self.items.dedup();
     }

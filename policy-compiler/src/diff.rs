@@ -90,23 +90,10 @@ fn window_words(b: &Binding) -> String {
 
 fn permissions(r: &Role) -> BTreeMap<&'static str, BTreeSet<String>> {
     let mut m: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
-    if let Some(a) = &r.aws {
-        let e = m.entry("aws").or_default();
-        for (act, _) in &a.actions {
-            for (res, _) in &a.resources {
-                e.insert(format!("{act} on {res}"));
-            }
-        }
-    }
-    if let Some(g) = &r.gcp {
-        m.entry("gcp").or_default().insert(format!("{} on {}", g.role, g.resource));
-    }
-    if let Some(a) = &r.azure {
-        m.entry("azure").or_default().insert(format!("{} at {}", a.role_definition_id, a.scope));
-    }
-    for p in r.openbao.iter().flatten() {
-        for c in &p.capabilities {
-            m.entry("openbao").or_default().insert(format!("{c} on {}", p.path));
+    for g in r.grants() {
+        let e = m.entry(g.block.name).or_default();
+        for (act, res) in g.pairs() {
+            e.insert(format!("{act} {} {res}", g.block.relation));
         }
     }
     m
@@ -312,11 +299,8 @@ fn compare(a: &Binding, b: &Binding, out: &mut Vec<Change>) {
         ));
     }
     // Identities.
-    let ids = |x: &Binding| {
-        let s = &x.subject;
-        [("aws", s.aws.clone()), ("gcp", s.gcp.clone()), ("azure", s.azure.clone()), ("openbao", s.openbao.clone())]
-    };
-    for ((t, ia), (_, ib)) in ids(a).into_iter().zip(ids(b)) {
+    for t in crate::ast::shape::SUBJECT.identity_fields() {
+        let (ia, ib) = (a.subject.identity(t), b.subject.identity(t));
         if ia != ib {
             out.push(change(
                 b,
@@ -324,7 +308,7 @@ fn compare(a: &Binding, b: &Binding, out: &mut Vec<Change>) {
                 "subject_changed",
                 Risk::High,
                 ib.is_some(),
-                format!("{} → {}", ia.as_deref().unwrap_or("(none)"), ib.as_deref().unwrap_or("(none)")),
+                format!("{} → {}", ia.unwrap_or("(none)"), ib.unwrap_or("(none)")),
             ));
         }
     }

@@ -2,8 +2,9 @@
 //! approval. Used by `jitc explain` and `jitc who`.
 
 use crate::ast::shape::DAYS;
-use crate::ir::{Binding, Model, Window};
+use crate::ir::{Binding, Block, Model, Window};
 use crate::resolve::values::format_duration;
+use crate::target::Target;
 use std::fmt::Write;
 
 fn hhmm(m: u16) -> String {
@@ -22,26 +23,25 @@ pub fn window_text(w: &Window) -> String {
 /// Whether `needle` names this binding's subject (name or any identity).
 pub fn subject_matches(b: &Binding, needle: &str) -> bool {
     let s = &b.subject;
-    s.name == needle || [&s.aws, &s.gcp, &s.azure, &s.openbao].into_iter().flatten().any(|i| i == needle)
+    s.name == needle || s.identities.values().any(|i| i == needle)
 }
 
-/// Every resource string a binding's role touches, per target.
+/// Every resource a binding's role touches, with the role block it is in.
 pub fn resources(b: &Binding) -> Vec<(&'static str, String)> {
-    let r = &b.role;
-    let mut out = Vec::new();
-    if let Some(a) = &r.aws {
-        out.extend(a.resources.iter().map(|x| ("aws", x.0.clone())));
+    b.role.grants().iter().flat_map(|g| g.resources.iter().map(|(r, _)| (g.block.name, r.to_string()))).collect()
+}
+
+/// The subject's identity through which a grant of `block` is held, or why
+/// there is none.
+fn holder(b: &Binding, block: &Block) -> String {
+    let identity = Target::of_role_block(block.name).and_then(Target::identity);
+    match identity {
+        Some(field) => match b.subject.identity(field) {
+            Some(id) => id.to_string(),
+            None => format!("(no {} identity: skipped)", block.label),
+        },
+        None => b.subject.name.clone(),
     }
-    if let Some(g) = &r.gcp {
-        out.push(("gcp", g.resource.clone()));
-    }
-    if let Some(a) = &r.azure {
-        out.push(("azure", a.scope.clone()));
-    }
-    for p in r.openbao.iter().flatten() {
-        out.push(("openbao", p.path.clone()));
-    }
-    out
 }
 
 /// Whether a role resource (possibly a glob with `*`) covers `wanted`.
@@ -83,24 +83,18 @@ pub fn binding_text(b: &Binding) -> String {
         b.role.name,
         b.policy.name
     );
-    let r = &b.role;
-    if let Some(a) = &r.aws {
-        let acts: Vec<&str> = a.actions.iter().map(|x| x.0.as_str()).collect();
-        let res: Vec<&str> = a.resources.iter().map(|x| x.0.as_str()).collect();
-        let who = s.aws.as_deref().unwrap_or("(no AWS identity: skipped)");
-        let _ = writeln!(out, "  what (aws):     {} on {} as {who}", acts.join(", "), res.join(", "));
-    }
-    if let Some(g) = &r.gcp {
-        let who = s.gcp.as_deref().unwrap_or("(no GCP identity: skipped)");
-        let _ = writeln!(out, "  what (gcp):     {} on {} as {who}", g.role, g.resource);
-    }
-    if let Some(a) = &r.azure {
-        let who = s.azure.as_deref().unwrap_or("(no Azure identity: skipped)");
-        let _ = writeln!(out, "  what (azure):   {} at {} as {who}", a.role_definition_id, a.scope);
-    }
-    for p in r.openbao.iter().flatten() {
-        let who = s.openbao.as_deref().unwrap_or("(no OpenBao identity: skipped)");
-        let _ = writeln!(out, "  what (openbao): {} on `{}` as {who}", p.capabilities.join(", "), p.path);
+    for g in b.role.grants() {
+        let actions: Vec<&str> = g.actions.iter().map(|(a, _)| *a).collect();
+        let resources: Vec<&str> = g.resources.iter().map(|(r, _)| *r).collect();
+        let _ = writeln!(
+            out,
+            "  {:<16}{} {} {} as {}",
+            format!("what ({}):", g.block.name),
+            actions.join(", "),
+            g.block.relation,
+            resources.join(", "),
+            holder(b, g.block)
+        );
     }
     let length = b.expires_at.as_second() - b.not_before.as_second();
     let _ = writeln!(

@@ -6,12 +6,14 @@
 //! ```text
 //!  text ──syntax::parse──▶ Node tree (spans) ──ast::build_document──▶ ast::Document
 //!       ──resolve::resolve──▶ ir::Model ──validate::validate──▶ (diagnostics)
-//!       ──lower::lower_binding(target)──▶ target models ──render──▶ JSON / HCL / CEL text
+//!       ──lower::lower_binding(targets)──▶ target models ──render──▶ JSON / HCL / CEL text
 //! ```
 //!
 //! [`compile`] runs the whole pipeline over a [`SourceMap`]. Compilation is
 //! deterministic and never reads the clock; [`ir::is_active`] is the one
-//! definition of when a grant is in force.
+//! definition of when a grant is in force. Targets are registered in
+//! [`target`]: each is a lowering module (`lower/`) and a renderer
+//! (`render/`).
 
 pub mod ast;
 pub mod diag;
@@ -20,17 +22,20 @@ pub mod explain;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod measure;
 pub mod render;
 pub mod resolve;
 pub mod sarif;
 pub mod schema;
 pub mod source;
 pub mod syntax;
+pub mod target;
 pub mod validate;
 
 use diag::Diagnostics;
-use lower::{Lowered, Options, Target};
+use lower::{BindingOutput, Options};
 use source::SourceMap;
+use target::Target;
 
 /// Everything one compilation produced.
 #[derive(Debug, Default)]
@@ -40,7 +45,7 @@ pub struct Compilation {
     pub model: ir::Model,
     /// One entry per resolved binding, sorted by name. Empty when
     /// `diagnostics` has errors.
-    pub outputs: Vec<Lowered>,
+    pub outputs: Vec<BindingOutput>,
 }
 
 impl Compilation {
@@ -78,7 +83,7 @@ pub fn parse_all(sources: &SourceMap, diags: &mut Diagnostics) -> Vec<ast::Docum
 pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compilation {
     let mut diags = Diagnostics::new();
     let (model, failed) = front(&sources, &mut diags);
-    let mut outputs: Vec<Lowered> = model
+    let mut outputs: Vec<BindingOutput> = model
         .bindings
         .iter()
         .filter(|b| !failed.contains(&b.name))

@@ -2,8 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // shared by several test crates; a test fails by panicking
 
 use jit_policy::diag::Severity;
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::source::SourceMap;
+use jit_policy::target::Target;
 use jit_policy::{compile, load, render, Compilation};
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 pub fn compile_paths(paths: &[PathBuf]) -> Compilation {
     let sources: SourceMap = load::load_paths(paths).unwrap_or_else(|e| panic!("{e}"));
-    compile(sources, &Target::ALL, &Options::default())
+    compile(sources, Target::ALL, &Options::default())
 }
 
 /// Diagnostics as stable text: `severity code file:line:col message | help`,

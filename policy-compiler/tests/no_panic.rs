@@ -5,8 +5,9 @@
 
 mod common;
 use common::*;
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::source::{SourceFile, SourceMap, Syntax};
+use jit_policy::target::Target;
 use proptest::prelude::*;
 
 const TOKENS: &[&str] = &[
@@ -118,7 +119,7 @@ fn check_no_panic(syntax: Syntax, text: String) {
     let len = text.len();
     let mut sources = SourceMap::new();
     sources.add(SourceFile::new(if syntax == Syntax::Hcl { "m.hcl" } else { "m.yaml" }, syntax, text));
-    let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+    let c = jit_policy::compile(sources, Target::ALL, &Options::default());
     for d in c.diagnostics.iter() {
         if let Some(span) = d.span {
             assert!(span.start <= span.end && span.end <= len, "span {span:?} outside a {len}-byte file: {d:?}");

@@ -94,7 +94,7 @@ fn same_values_config() -> String {
     }
     let mut sources = jit_policy::source::SourceMap::new();
     sources.add(jit_policy::source::SourceFile::new("bench.yaml", jit_policy::source::Syntax::Yaml, doc));
-    let c = jit_policy::compile(sources, &jit_policy::lower::Target::ALL, &jit_policy::lower::Options::default());
+    let c = jit_policy::compile(sources, jit_policy::target::Target::ALL, &jit_policy::lower::Options::default());
     assert!(!c.has_errors());
     let q = |v: &serde_json::Value| serde_json::to_string(&v.to_string()).unwrap();
     let mut out = format!(

@@ -9,8 +9,9 @@
 
 use jiff::Timestamp;
 use jit_e2e_tests::{policy_files, root, run_tool, Rng};
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::source::{SourceFile, SourceMap, Syntax};
+use jit_policy::target::Target;
 use jit_policy::{compile, ir, load, render};
 use serde_json::{json, Value};
 

@@ -3,7 +3,8 @@
 //! validator, Draft 2020-12, with YAML 1.2 loading).
 
 use jit_e2e_tests::{policy_files, root, run_tool};
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
+use jit_policy::target::Target;
 use jit_policy::{compile, load};
 use std::path::PathBuf;
 
@@ -37,7 +38,7 @@ fn structure_breaking_documents_are_rejected_by_schema_and_parser() {
     let (code, stdout, stderr) = run_tool("schema_validate.py", &args, "");
     assert_eq!(code, 0, "the schema accepts a structure-breaking document:\n{stdout}{stderr}");
     for f in &files {
-        let c = compile(load::load_paths(std::slice::from_ref(f)).expect("loads"), &Target::ALL, &Options::default());
+        let c = compile(load::load_paths(std::slice::from_ref(f)).expect("loads"), Target::ALL, &Options::default());
         assert!(c.has_errors(), "the parser accepts {}", f.display());
     }
 }

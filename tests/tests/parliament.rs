@@ -2,7 +2,8 @@
 //! with no errors.
 
 use jit_e2e_tests::{policy_files, root, run_tool};
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
+use jit_policy::target::Target;
 use jit_policy::{compile, load, render};
 
 #[test]

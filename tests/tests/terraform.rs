@@ -114,7 +114,7 @@ output "enforcement" {{
     ok(&apply, "apply");
     let c = jit_policy::compile(
         jit_policy::load::load_paths(&[path]).expect("examples load"),
-        &jit_policy::lower::Target::ALL,
+        jit_policy::target::Target::ALL,
         &jit_policy::lower::Options::default(),
     );
     let n = c.model.bindings.len();

@@ -61,4 +61,3 @@ pub fn write_corpus(dir: &Path, windows: bool) {
         std::fs::write(dir.join(format!("bindings-{f:03}.{}", if yaml { "yaml" } else { "hcl" })), s).expect("write");
     }
 }
-

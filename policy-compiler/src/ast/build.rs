@@ -143,10 +143,7 @@ fn binding(name: Str, node: &Node, diags: &mut Diagnostics) -> BindingDecl {
         span: s.node.span,
         kind: s.str("kind", diags),
         name: s.str("name", diags),
-        aws: s.str("aws", diags),
-        gcp: s.str("gcp", diags),
-        azure: s.str("azure", diags),
-        openbao: s.str("openbao", diags),
+        identities: shape::SUBJECT.identity_fields().filter_map(|f| Some((f, s.str(f, diags)?))).collect(),
     });
     decl.not_before = o.str("not_before", diags);
     decl.expires_at = o.str("expires_at", diags);

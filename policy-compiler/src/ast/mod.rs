@@ -130,8 +130,7 @@ pub struct SubjectDecl {
     pub span: Span,
     pub kind: Option<Str>,
     pub name: Option<Str>,
-    pub aws: Option<Str>,
-    pub gcp: Option<Str>,
-    pub azure: Option<Str>,
-    pub openbao: Option<Str>,
+    /// Identity fields given (`aws`, `gcp`, ...: the fields of format
+    /// `Identity` in `shape::SUBJECT`), in shape order.
+    pub identities: Vec<(&'static str, Str)>,
 }

@@ -39,6 +39,8 @@ pub enum Format {
     Day,
     SubjectKind,
     Capability,
+    /// A subject's identity on a target (checked per field by `resolve`).
+    Identity,
 }
 
 impl Format {
@@ -101,6 +103,10 @@ impl Shape {
     pub fn field_names(&self) -> Vec<&'static str> {
         self.fields.iter().map(|f| f.name).collect()
     }
+    /// Names of the fields of format `Identity`.
+    pub fn identity_fields(&self) -> impl Iterator<Item = &'static str> {
+        self.fields.iter().filter(|f| matches!(f.ty, Ty::Str(Format::Identity))).map(|f| f.name)
+    }
 }
 
 const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Field {
@@ -111,6 +117,7 @@ const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Field {
 }
 
 const S: Ty = Ty::Str(Format::Any);
+const ID: Ty = Ty::Str(Format::Identity);
 
 pub static AWS: Shape = Shape {
     name: "aws",
@@ -220,10 +227,10 @@ pub static SUBJECT: Shape = Shape {
     fields: &[
         req("kind", Ty::Str(Format::SubjectKind), "`workload` or `human`"),
         req("name", S, "the subject's name"),
-        opt("aws", S, "IAM role or user ARN"),
-        opt("gcp", S, "IAM member, e.g. `serviceAccount:...`"),
-        opt("azure", S, "Entra object id (GUID)"),
-        opt("openbao", S, "OpenBao entity or role-id label"),
+        opt("aws", ID, "IAM role or user ARN"),
+        opt("gcp", ID, "IAM member, e.g. `serviceAccount:...`"),
+        opt("azure", ID, "Entra object id (GUID)"),
+        opt("openbao", ID, "OpenBao entity or role-id label"),
     ],
     one_of_required: &[],
 };

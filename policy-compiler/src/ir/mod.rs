@@ -4,8 +4,10 @@
 //! of when a binding grants access; every target's output is tested against
 //! it.
 
+mod grant;
 mod window;
 
+pub use grant::{is_wildcard, Block, Grant, Part};
 pub use window::{active_intervals, DaySet, Window};
 
 use crate::source::Span;
@@ -121,10 +123,17 @@ pub struct Subject {
     pub span: Span,
     pub kind: SubjectKind,
     pub name: String,
-    pub aws: Option<String>,
-    pub gcp: Option<String>,
-    pub azure: Option<String>,
-    pub openbao: Option<String>,
+    /// The subject's identities, keyed by their field in the subject block
+    /// (`aws`, `gcp`, ...; the fields of format `Identity` in
+    /// `ast::shape::SUBJECT`).
+    pub identities: BTreeMap<&'static str, String>,
+}
+
+impl Subject {
+    /// The identity given in the subject field `field`, if any.
+    pub fn identity(&self, field: &str) -> Option<&str> {
+        self.identities.get(field).map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

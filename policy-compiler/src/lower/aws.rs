@@ -1,10 +1,11 @@
 //! AWS IAM: one Allow statement per active interval, time bounds on
 //! `aws:CurrentTime` as literal UTC instants (AWS allows no variables there).
 //! AWS has no weekday or hour key, so windows are unrolled: `expanded`.
+//! The policy must fit AWS's size limits, measured as AWS measures them.
 
-use super::{Enforcement, Target};
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{active_intervals, AwsPermissions, Binding};
+use super::{Cx, Enforcement, Lowered, Lowering};
+use crate::diag::Code;
+use crate::ir::active_intervals;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,7 +73,7 @@ pub struct Mfa {
 
 /// The AWS model of one binding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AwsOutput {
+pub struct AwsModel {
     pub policy: PolicyDocument,
     /// The role's MaxSessionDuration, seconds (3600..43200).
     pub max_session_duration: i64,
@@ -80,70 +81,75 @@ pub struct AwsOutput {
     pub size: usize,
 }
 
-pub(super) fn lower(b: &Binding, perms: &AwsPermissions, diags: &mut Diagnostics) -> Option<(AwsOutput, Enforcement)> {
-    let intervals = active_intervals(&b.policy.windows, b.not_before, b.expires_at);
-    let req = &b.policy.require;
-    let actions: Arc<[String]> = perms.actions.iter().map(|(a, _)| a.clone()).collect();
-    let resources: Arc<[String]> = perms.resources.iter().map(|(r, _)| r.clone()).collect();
-    let ip = (!req.source_cidrs.is_empty())
-        .then(|| SourceIp { cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect() });
-    let tags: BTreeMap<String, String> =
-        req.principal_tags.iter().map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone())).collect();
-    let statement = intervals
-        .iter()
-        .enumerate()
-        .map(|(i, (from, until))| Statement {
-            sid: format!("Jit{}", i + 1),
-            effect: "Allow",
-            action: actions.clone(),
-            resource: resources.clone(),
-            condition: Condition {
-                from: CurrentTime { at: from.to_string() },
-                until: CurrentTime { at: until.to_string() },
-                ip: ip.clone(),
-                mfa: req.mfa.then_some(Mfa { present: "true" }),
-                tags: tags.clone(),
-            },
-        })
-        .collect::<Vec<_>>();
-    if statement.is_empty() {
-        // Never active: reported by validation (JIT055).
-        return None;
-    }
-    let policy = PolicyDocument { version: "2012-10-17", statement };
-    let size =
-        serde_json::to_string(&policy).map(|s| s.chars().filter(|c| !c.is_whitespace()).count()).unwrap_or(usize::MAX);
-    let n = intervals.len();
-    if size > INLINE_LIMIT {
-        diags.push(
-            Diagnostic::at(
+/// The AWS target.
+#[derive(Debug, Clone, Copy)]
+pub struct Aws;
+
+impl Lowering for Aws {
+    type Model = AwsModel;
+    const ROLE_BLOCK: Option<&'static str> = Some("aws");
+    const IDENTITY: Option<&'static str> = Some("aws");
+
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<AwsModel>> {
+        let b = cx.binding;
+        let perms = b.role.aws.as_ref()?;
+        let intervals = active_intervals(&b.policy.windows, b.not_before, b.expires_at);
+        let req = &b.policy.require;
+        let actions: Arc<[String]> = perms.actions.iter().map(|(a, _)| a.clone()).collect();
+        let resources: Arc<[String]> = perms.resources.iter().map(|(r, _)| r.clone()).collect();
+        let ip = (!req.source_cidrs.is_empty())
+            .then(|| SourceIp { cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect() });
+        let tags: BTreeMap<String, String> =
+            req.principal_tags.iter().map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone())).collect();
+        let statement = intervals
+            .iter()
+            .enumerate()
+            .map(|(i, (from, until))| Statement {
+                sid: format!("Jit{}", i + 1),
+                effect: "Allow",
+                action: actions.clone(),
+                resource: resources.clone(),
+                condition: Condition {
+                    from: CurrentTime { at: from.to_string() },
+                    until: CurrentTime { at: until.to_string() },
+                    ip: ip.clone(),
+                    mfa: req.mfa.then_some(Mfa { present: "true" }),
+                    tags: tags.clone(),
+                },
+            })
+            .collect::<Vec<_>>();
+        if statement.is_empty() {
+            // Never active: reported by validation (JIT055).
+            return None;
+        }
+        let policy = PolicyDocument { version: "2012-10-17", statement };
+        let size = crate::measure::json_chars_without_whitespace(&policy);
+        let n = intervals.len();
+        if size > INLINE_LIMIT {
+            cx.report(
                 Code::AwsPolicyTooLarge,
                 b.expires_span,
                 format!(
-                    "aws: the policy for binding `{}` has {n} interval statement(s) and {size} characters, over the {INLINE_LIMIT}-character inline policy limit",
+                    "the policy for binding `{}` has {n} interval statement(s) and {size} characters, over the {INLINE_LIMIT}-character inline policy limit",
                     b.name
                 ),
-            )
-            .with_help(format!(
-                "each statement is about {} characters: shorten the grant (`expires_at`) to about {} intervals, use fewer windows, or fewer actions and resources",
-                size / n.max(1),
-                (INLINE_LIMIT * n / size.max(1)).max(1)
-            )),
-        );
-        return None;
-    } else if size > MANAGED_LIMIT {
-        super::target_warning(
-            diags,
-            Code::AwsOverManagedLimit,
-            Target::Aws,
-            b.expires_span,
-            format!("the policy has {size} characters in {n} statement(s): over the {MANAGED_LIMIT}-character managed policy limit, so attach it as an inline role policy"),
-            "shorten the grant or use fewer windows to fit a managed policy",
-        );
+                format!(
+                    "each statement is about {} characters: shorten the grant (`expires_at`) to about {} intervals, use fewer windows, or fewer actions and resources",
+                    size / n.max(1),
+                    (INLINE_LIMIT * n / size.max(1)).max(1)
+                ),
+            );
+            return None;
+        } else if size > MANAGED_LIMIT {
+            cx.report(
+                Code::AwsOverManagedLimit,
+                b.expires_span,
+                format!("the policy has {size} characters in {n} statement(s): over the {MANAGED_LIMIT}-character managed policy limit, so attach it as an inline role policy"),
+                "shorten the grant or use fewer windows to fit a managed policy",
+            );
+        }
+        let enforcement = if b.policy.windows.is_empty() { Enforcement::Exact } else { Enforcement::Expanded };
+        let max_session_duration = b.policy.max_session.clamp(SESSION_MIN, SESSION_MAX);
+        Some(Lowered { model: AwsModel { policy, max_session_duration, size }, enforcement })
     }
-    let enforcement = if b.policy.windows.is_empty() { Enforcement::Exact } else { Enforcement::Expanded };
-    Some((
-        AwsOutput { policy, max_session_duration: b.policy.max_session.clamp(SESSION_MIN, SESSION_MAX), size },
-        enforcement,
-    ))
 }

@@ -2,11 +2,9 @@
 //! expiry (never `NoExpiration`). PIM has no recurrence, so a policy with
 //! windows cannot be lowered to Azure.
 
-use super::Target;
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{AzurePermissions, Binding};
+use super::{Cx, Enforcement, Lowered, Lowering};
+use crate::diag::Code;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub const API_VERSION: &str = "2020-10-01";
 
@@ -49,50 +47,51 @@ pub struct TicketInfo {
     pub ticket_system: String,
 }
 
+/// The Azure model of one binding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AzureOutput {
+pub struct AzureModel {
     pub request: Request,
     /// Where to PUT the request: scope, deterministic request name, API version.
     pub url: String,
     pub scope: String,
 }
 
-pub(super) fn lower(
-    b: &Binding,
-    perms: &AzurePermissions,
-    principal: &str,
-    diags: &mut Diagnostics,
-) -> Option<AzureOutput> {
-    if let Some(w) = b.policy.windows.first() {
-        diags.push(
-            Diagnostic::at(
+/// The Azure target.
+#[derive(Debug, Clone, Copy)]
+pub struct Azure;
+
+impl Lowering for Azure {
+    type Model = AzureModel;
+    const ROLE_BLOCK: Option<&'static str> = Some("azure");
+    const IDENTITY: Option<&'static str> = Some("azure");
+
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<AzureModel>> {
+        let b = cx.binding;
+        let (perms, principal) = (b.role.azure.as_ref()?, cx.identity()?);
+        if let Some(w) = b.policy.windows.first() {
+            cx.report(
                 Code::AzureWindows,
                 w.span,
-                format!("azure: policy `{}` has recurring windows, which Azure PIM schedules cannot express (binding `{}`)", b.policy.name, b.name),
-            )
-            .with_help("bind this role under a policy without windows, or drop the `azure` block from the role; PIM supports one start and one end only"),
+                format!("policy `{}` has recurring windows, which Azure PIM schedules cannot express (binding `{}`)", b.policy.name, b.name),
+                "bind this role under a policy without windows, or drop the `azure` block from the role; PIM supports one start and one end only",
+            );
+            return None;
+        }
+        let req = &b.policy.require;
+        if !req.is_empty() {
+            cx.report(
+                Code::AzureRequirementNotEnforced,
+                req.span.unwrap_or(b.policy.span),
+                "a PIM assignment request carries no MFA, source network or tag condition; Azure will not enforce them",
+                "enforce them with Conditional Access or PIM role settings (require MFA on activation)",
+            );
+        }
+        let request_name = request_guid(&b.name, &b.not_before.to_string(), &b.expires_at.to_string());
+        let url = format!(
+            "{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{request_name}?api-version={API_VERSION}",
+            perms.scope.trim_end_matches('/')
         );
-        return None;
-    }
-    let req = &b.policy.require;
-    if !req.is_empty() {
-        super::target_warning(
-            diags,
-            Code::AzureRequirementNotEnforced,
-            Target::Azure,
-            req.span.unwrap_or(b.policy.span),
-            "a PIM assignment request carries no MFA, source network or tag condition; Azure will not enforce them"
-                .to_string(),
-            "enforce them with Conditional Access or PIM role settings (require MFA on activation)",
-        );
-    }
-    let request_name = request_guid(&b.name, &b.not_before.to_string(), &b.expires_at.to_string());
-    let url = format!(
-        "{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{request_name}?api-version={API_VERSION}",
-        perms.scope.trim_end_matches('/')
-    );
-    Some(AzureOutput {
-        request: Request {
+        let request = Request {
             properties: Properties {
                 principal_id: principal.to_string(),
                 role_definition_id: perms.role_definition_id.clone(),
@@ -107,16 +106,16 @@ pub(super) fn lower(
                     .as_ref()
                     .map(|t| TicketInfo { ticket_number: t.clone(), ticket_system: "jit".into() }),
             },
-        },
-        url,
-        scope: perms.scope.clone(),
-    })
+        };
+        let model = AzureModel { request, url, scope: perms.scope.clone() };
+        Some(Lowered { model, enforcement: Enforcement::Exact })
+    }
 }
 
 /// A GUID derived from the binding's name and bounds, so the same binding
 /// always PUTs to the same request name.
 fn request_guid(name: &str, from: &str, until: &str) -> String {
-    let h = Sha256::digest(format!("{name}\n{from}\n{until}").as_bytes());
-    let x: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let h = crate::measure::sha256(format!("{name}\n{from}\n{until}").as_bytes());
+    let x = h.trim_start_matches("sha256:");
     format!("{}-{}-4{}-8{}-{}", &x[0..8], &x[8..12], &x[13..16], &x[17..20], &x[20..32])
 }

@@ -3,9 +3,9 @@
 //! at request time. Its digest is the SHA-256 of the rule without the
 //! digest, rendered compactly, and serves as the binding's content digest.
 
+use super::{Cx, Enforcement, Lowered, Lowering};
 use crate::ir::Binding;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "jit.broker-rule/v1";
@@ -102,12 +102,25 @@ fn hhmm(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
-pub(super) fn lower(b: &Binding) -> Rule {
+/// The broker target: every binding has a rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Broker;
+
+impl Lowering for Broker {
+    type Model = Rule;
+    const ROLE_BLOCK: Option<&'static str> = None;
+    const IDENTITY: Option<&'static str> = None;
+
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<Rule>> {
+        let model = cx.rule.take().unwrap_or_else(|| rule(cx.binding));
+        Some(Lowered { model, enforcement: Enforcement::Exact })
+    }
+}
+
+/// The rule of a binding, with its digest.
+pub(super) fn rule(b: &Binding) -> Rule {
     let s = &b.subject;
-    let identities = [("aws", &s.aws), ("gcp", &s.gcp), ("azure", &s.azure), ("openbao", &s.openbao)]
-        .into_iter()
-        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
-        .collect();
+    let identities = s.identities.clone();
     let role = &b.role;
     let mut rule = Rule {
         schema: SCHEMA,
@@ -161,11 +174,6 @@ pub(super) fn lower(b: &Binding) -> Rule {
         ticket: b.ticket.clone(),
         digest: String::new(),
     };
-    let canonical = serde_json::to_vec(&rule).unwrap_or_default();
-    rule.digest = format!("sha256:{}", hex(&Sha256::digest(&canonical)));
+    rule.digest = crate::measure::json_digest(&rule);
     rule
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

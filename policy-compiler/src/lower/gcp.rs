@@ -3,10 +3,9 @@
 //! `getHours(tz)` and `getMinutes(tz)`, so time is `exact`. GCP allows at
 //! most 12 logical operators per condition.
 
-use super::Target;
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Binding, GcpPermissions, Window};
-use serde::Serialize;
+use super::{Cx, Enforcement, Lowered, Lowering};
+use crate::diag::Code;
+use crate::ir::{Binding, Window};
 
 pub const MAX_LOGICAL_OPERATORS: usize = 12;
 /// Conditional role bindings need IAM policy version 3.
@@ -33,24 +32,21 @@ impl Cel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The IAM condition: a title, a description and the CEL expression as a
+/// tree (rendered to text by `render::gcp`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     pub title: String,
     pub description: String,
-    pub expression: String,
+    pub expression: Cel,
 }
 
-/// The IAM binding, ready for an IAM policy's `bindings` list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IamBinding {
+/// The GCP model of one binding: a conditional IAM binding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GcpModel {
     pub role: String,
     pub members: Vec<String>,
     pub condition: Condition,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct GcpOutput {
-    pub binding: IamBinding,
     /// The resource whose IAM policy receives the binding.
     pub resource: String,
     pub logical_operators: usize,
@@ -58,79 +54,90 @@ pub struct GcpOutput {
 
 const BASIC_ROLES: &[&str] = &["roles/owner", "roles/editor", "roles/viewer"];
 
-pub(super) fn lower(b: &Binding, perms: &GcpPermissions, member: &str, diags: &mut Diagnostics) -> Option<GcpOutput> {
-    let mut ok = true;
-    if BASIC_ROLES.contains(&perms.role.as_str()) {
-        diags.push(
-            Diagnostic::at(Code::GcpBasicRole, perms.span, format!("gcp: basic role `{}` cannot carry an IAM condition", perms.role))
-                .with_help("use a predefined or custom role (e.g. `roles/cloudsql.client`); GCP rejects conditions on owner, editor and viewer"),
-        );
-        ok = false;
-    }
-    if matches!(member, "allUsers" | "allAuthenticatedUsers") {
-        diags.push(
-            Diagnostic::at(
+/// The GCP target.
+#[derive(Debug, Clone, Copy)]
+pub struct Gcp;
+
+impl Lowering for Gcp {
+    type Model = GcpModel;
+    const ROLE_BLOCK: Option<&'static str> = Some("gcp");
+    const IDENTITY: Option<&'static str> = Some("gcp");
+
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<GcpModel>> {
+        let b = cx.binding;
+        let (perms, member) = (b.role.gcp.as_ref()?, cx.identity()?);
+        let mut ok = true;
+        if BASIC_ROLES.contains(&perms.role.as_str()) {
+            cx.report(
+                Code::GcpBasicRole,
+                perms.span,
+                format!("basic role `{}` cannot carry an IAM condition", perms.role),
+                "use a predefined or custom role (e.g. `roles/cloudsql.client`); GCP rejects conditions on owner, editor and viewer",
+            );
+            ok = false;
+        }
+        if matches!(member, "allUsers" | "allAuthenticatedUsers") {
+            cx.report(
                 Code::GcpPublicMember,
                 b.subject.span,
-                format!("gcp: `{member}` cannot be granted a conditional binding"),
-            )
-            .with_help("bind a user, group or service account"),
-        );
-        ok = false;
-    }
-    let req = &b.policy.require;
-    let mut dropped = Vec::new();
-    if req.mfa {
-        dropped.push("mfa");
-    }
-    if !req.source_cidrs.is_empty() {
-        dropped.push("source_cidrs");
-    }
-    if !req.principal_tags.is_empty() {
-        dropped.push("principal_tags");
-    }
-    if !dropped.is_empty() {
-        super::target_warning(
-            diags,
-            Code::GcpRequirementNotEnforced,
-            Target::Gcp,
-            req.span.unwrap_or(b.policy.span),
-            format!("IAM Conditions have no attribute for {}; GCP will not enforce {}", dropped.join(", "), if dropped.len() == 1 { "it" } else { "them" }),
-            "enforce these through the broker rule, an access level (BeyondCorp / VPC Service Controls) or an organisation policy",
-        );
-    }
-    let cel = expression(b);
-    let ops = cel.logical_operators();
-    if ops > MAX_LOGICAL_OPERATORS {
-        diags.push(
-            Diagnostic::at(
+                format!("`{member}` cannot be granted a conditional binding"),
+                "bind a user, group or service account",
+            );
+            ok = false;
+        }
+        let req = &b.policy.require;
+        let mut dropped = Vec::new();
+        if req.mfa {
+            dropped.push("mfa");
+        }
+        if !req.source_cidrs.is_empty() {
+            dropped.push("source_cidrs");
+        }
+        if !req.principal_tags.is_empty() {
+            dropped.push("principal_tags");
+        }
+        if !dropped.is_empty() {
+            cx.report(
+                Code::GcpRequirementNotEnforced,
+                req.span.unwrap_or(b.policy.span),
+                format!(
+                    "IAM Conditions have no attribute for {}; GCP will not enforce {}",
+                    dropped.join(", "),
+                    if dropped.len() == 1 { "it" } else { "them" }
+                ),
+                "enforce these through the broker rule, an access level (BeyondCorp / VPC Service Controls) or an organisation policy",
+            );
+        }
+        let cel = expression(b);
+        let ops = cel.logical_operators();
+        if ops > MAX_LOGICAL_OPERATORS {
+            cx.report(
                 Code::GcpTooManyOperators,
                 b.policy.windows.first().map(|w| w.span).unwrap_or(b.span),
-                format!("gcp: the condition for binding `{}` has {ops} logical operators; GCP allows at most {MAX_LOGICAL_OPERATORS}", b.name),
-            )
-            .with_help("use fewer windows (merge windows with the same hours into one with more days; each window costs 2, an overnight one 4, plus 1 to join it), or windows that do not cross midnight"),
+                format!("the condition for binding `{}` has {ops} logical operators; GCP allows at most {MAX_LOGICAL_OPERATORS}", b.name),
+                "use fewer windows (merge windows with the same hours into one with more days; each window costs 2, an overnight one 4, plus 1 to join it), or windows that do not cross midnight",
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        let mut title = format!("jit {}", b.name);
+        title.truncate(100);
+        let mut description = format!(
+            "jit/v1 binding {}: role {} under policy {}, {} to {}",
+            b.name, b.role.name, b.policy.name, b.not_before, b.expires_at
         );
-        ok = false;
-    }
-    if !ok {
-        return None;
-    }
-    let mut title = format!("jit {}", b.name);
-    title.truncate(100);
-    let mut description = format!(
-        "jit/v1 binding {}: role {} under policy {}, {} to {}",
-        b.name, b.role.name, b.policy.name, b.not_before, b.expires_at
-    );
-    description.truncate(256);
-    Some(GcpOutput {
-        binding: IamBinding {
+        description.truncate(256);
+        let model = GcpModel {
             role: perms.role.clone(),
             members: vec![member.to_string()],
-            condition: Condition { title, description, expression: crate::render::cel(&cel) },
-        },
-        resource: perms.resource.clone(),
-        logical_operators: ops,
-    })
+            condition: Condition { title, description, expression: cel },
+            resource: perms.resource.clone(),
+            logical_operators: ops,
+        };
+        Some(Lowered { model, enforcement: Enforcement::Exact })
+    }
 }
 
 /// The condition of a binding: the grant bounds, then any window.
@@ -208,31 +215,5 @@ fn single(c: Cel) -> Cel {
     match c {
         Cel::And(mut v) if v.len() == 1 => v.remove(0),
         other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operator_count_matches_the_rendered_text() {
-        let c = Cel::And(vec![
-            Cel::Cmp("a".into(), ">=", "1".into()),
-            Cel::Or(vec![
-                Cel::And(vec![Cel::In("d".into(), vec![1, 2]), Cel::Cmp("h".into(), "<", "9".into())]),
-                Cel::Cmp("h".into(), ">=", "22".into()),
-            ]),
-        ]);
-        let text = crate::render::cel(&c);
-        assert_eq!(
-            text,
-            "a >= 1 && (d in [1, 2] && h < 9 || h >= 22)"
-                .replace("(d in", "((d in")
-                .replace("h < 9 ||", "h < 9) ||")
-                .as_str()
-        );
-        assert_eq!(c.logical_operators(), text.matches("&&").count() + text.matches("||").count());
-        assert_eq!(c.logical_operators(), 3);
     }
 }

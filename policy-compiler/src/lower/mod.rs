@@ -1,8 +1,12 @@
-//! IR -> per-target models. Each target is a pure function of one binding;
-//! rendering the models to text is `crate::render`'s job.
+//! IR -> per-target models: the target contract.
 //!
-//! Every target reports how it enforces time ([`Enforcement`]) and may add
-//! warnings (dropped requirements) or errors (target limits).
+//! Each target is one module here implementing [`Lowering`]: given one
+//! binding (through [`Cx`]) it builds the target's typed model and says how
+//! the target enforces time ([`Enforcement`]). Limits of the target are
+//! errors and requirements it cannot express are warnings, both reported
+//! through [`Cx::report`], which records the target on the diagnostic.
+//! Turning models into text is `render`'s job; this module never does it.
+//! Targets are registered in `crate::target`.
 
 pub mod aws;
 pub mod azure;
@@ -12,58 +16,38 @@ pub mod openbao;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::Binding;
+use crate::source::Span;
+pub use crate::target::Enforcement;
+use crate::target::Target;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
 
-/// A lowering target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Target {
-    Aws,
-    Gcp,
-    Azure,
-    Openbao,
-    Broker,
+/// The contract of a lowering target.
+pub trait Lowering {
+    /// The typed model of one binding on this target.
+    type Model: fmt::Debug + Send + Sync + 'static;
+
+    /// The role block this target lowers (`aws`), if it reads one. A binding
+    /// whose role lacks the block has no output on this target, silently.
+    const ROLE_BLOCK: Option<&'static str>;
+
+    /// The subject identity this target grants to (`aws`), if any. A binding
+    /// whose role has the block but whose subject lacks the identity is
+    /// skipped with a `JIT100` warning before `lower` is called.
+    const IDENTITY: Option<&'static str>;
+
+    /// Lower one binding. `None` means no output: after reporting an error
+    /// (a limit of the target) through `cx`, or when nothing applies.
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<Self::Model>>;
 }
 
-impl Target {
-    pub const ALL: [Target; 5] = [Target::Aws, Target::Gcp, Target::Azure, Target::Openbao, Target::Broker];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Aws => "aws",
-            Target::Gcp => "gcp",
-            Target::Azure => "azure",
-            Target::Openbao => "openbao",
-            Target::Broker => "broker",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Target> {
-        Target::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-}
-
-/// How a target enforces the grant's time bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Enforcement {
-    /// The target evaluates the exact rule itself.
-    Exact,
-    /// Windows are unrolled into absolute intervals.
-    Expanded,
-    /// The provider adds and removes objects on apply.
-    Convergence,
-}
-
-impl Enforcement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Exact => "exact",
-            Enforcement::Expanded => "expanded",
-            Enforcement::Convergence => "convergence",
-        }
-    }
+/// What a [`Lowering`] builds for one binding.
+#[derive(Debug)]
+pub struct Lowered<M> {
+    pub model: M,
+    pub enforcement: Enforcement,
 }
 
 /// Lowering options.
@@ -75,7 +59,68 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { openbao_prefix: "jit-".to_string() }
+        Options { openbao_prefix: openbao::DEFAULT_PREFIX.to_string() }
+    }
+}
+
+/// What one target's lowering sees of a binding, and where it reports.
+#[derive(Debug)]
+pub struct Cx<'a> {
+    pub binding: &'a Binding,
+    pub options: &'a Options,
+    /// The binding's content digest (`sha256:...`).
+    pub digest: &'a str,
+    target: Target,
+    identity: Option<&'a str>,
+    diags: &'a mut Diagnostics,
+    /// The broker rule, built once per binding for the digest and handed to
+    /// the broker target.
+    rule: Option<broker::Rule>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The subject's identity on this target (present whenever the target
+    /// declares [`Lowering::IDENTITY`]).
+    pub fn identity(&self) -> Option<&'a str> {
+        self.identity
+    }
+
+    /// Report an error (a limit of the target) or a warning (something the
+    /// target does not enforce) about this binding on this target.
+    pub fn report(&mut self, code: Code, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        self.diags.push(Diagnostic::at(code, span, message).with_help(help).for_target(self.target));
+    }
+}
+
+/// A model of any target, as stored in a [`TargetOutput`].
+pub trait Model: Any + fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any + fmt::Debug + Send + Sync> Model for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// One target's lowered model of one binding.
+#[derive(Debug, Clone)]
+pub struct TargetOutput {
+    pub target: Target,
+    pub enforcement: Enforcement,
+    model: Arc<dyn Model>,
+}
+
+impl TargetOutput {
+    /// The model, when it is of type `M`.
+    pub fn model<M: 'static>(&self) -> Option<&M> {
+        // Through the trait object, not the `Arc` (which is `Any` itself).
+        let model: &dyn Model = &*self.model;
+        model.as_any().downcast_ref()
     }
 }
 
@@ -88,114 +133,87 @@ pub struct OutputWarning {
     pub message: String,
 }
 
-/// All target models of one binding.
+/// Every target's model of one binding.
 #[derive(Debug, Clone)]
-pub struct Lowered {
+pub struct BindingOutput {
     pub binding: String,
+    /// The content digest: the SHA-256 of the broker rule without its digest.
     pub digest: String,
-    pub aws: Option<aws::AwsOutput>,
-    pub gcp: Option<gcp::GcpOutput>,
-    pub azure: Option<azure::AzureOutput>,
-    pub openbao: Option<openbao::OpenbaoOutput>,
-    pub broker: Option<broker::Rule>,
-    pub enforcement: BTreeMap<Target, Enforcement>,
+    /// The targets that produced a model, in [`Target::ALL`] order.
+    pub targets: Vec<TargetOutput>,
     pub warnings: Vec<OutputWarning>,
 }
 
-/// Lower one binding to the requested targets. Errors and warnings go to
-/// `diags` (with spans); warnings are also kept on the output.
-pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mut Diagnostics) -> Lowered {
-    let rule = broker::lower(b);
-    let digest = rule.digest.clone();
-    let mut rule = Some(rule);
-    let mut out = Lowered {
-        binding: b.name.clone(),
-        digest,
-        aws: None,
-        gcp: None,
-        azure: None,
-        openbao: None,
-        broker: None,
-        enforcement: BTreeMap::new(),
-        warnings: Vec::new(),
-    };
-    let mut local = Diagnostics::new();
-    for &t in targets {
-        let enforcement = match t {
-            Target::Aws => b.role.aws.as_ref().and_then(|p| {
-                identity(b, t, b.subject.aws.as_deref(), &mut local)?;
-                let (model, e) = aws::lower(b, p, &mut local)?;
-                out.aws = Some(model);
-                Some(e)
-            }),
-            Target::Gcp => b.role.gcp.as_ref().and_then(|p| {
-                let member = identity(b, t, b.subject.gcp.as_deref(), &mut local)?;
-                out.gcp = Some(gcp::lower(b, p, member, &mut local)?);
-                Some(Enforcement::Exact)
-            }),
-            Target::Azure => b.role.azure.as_ref().and_then(|p| {
-                let principal = identity(b, t, b.subject.azure.as_deref(), &mut local)?;
-                out.azure = Some(azure::lower(b, p, principal, &mut local)?);
-                Some(Enforcement::Exact)
-            }),
-            Target::Openbao => b.role.openbao.as_ref().and_then(|p| {
-                identity(b, t, b.subject.openbao.as_deref(), &mut local)?;
-                out.openbao = Some(openbao::lower(b, p, opts, &mut local));
-                Some(Enforcement::Convergence)
-            }),
-            Target::Broker => {
-                out.broker = rule.take();
-                Some(Enforcement::Exact)
-            }
-        };
-        if let Some(e) = enforcement {
-            out.enforcement.insert(t, e);
-        }
+impl BindingOutput {
+    /// The output of target `t`, if it produced one.
+    pub fn get(&self, t: Target) -> Option<&TargetOutput> {
+        self.targets.iter().find(|o| o.target == t)
     }
-    for d in local.warnings() {
-        if let Some(target) = d.message.split_once(':').and_then(|(t, _)| Target::parse(t)) {
-            out.warnings.push(OutputWarning { code: d.code.as_str(), target, message: d.message.clone() });
-        }
+
+    /// The first model of type `M` (each target has its own model type).
+    pub fn model<M: 'static>(&self) -> Option<&M> {
+        self.targets.iter().find_map(TargetOutput::model)
     }
-    diags.extend(local);
-    out
+
+    /// How each target that produced a model enforces time.
+    pub fn enforcement(&self) -> impl Iterator<Item = (Target, Enforcement)> + '_ {
+        self.targets.iter().map(|o| (o.target, o.enforcement))
+    }
 }
 
-/// The subject's identity for a target the role has, or a warning.
-fn identity<'a>(b: &Binding, t: Target, id: Option<&'a str>, diags: &mut Diagnostics) -> Option<&'a str> {
-    if id.is_none() {
-        diags.push(
-            Diagnostic::at(
+/// Lower one binding to the requested targets (in [`Target::ALL`] order).
+/// Errors and warnings go to `diags` with their spans and targets; warnings
+/// are also kept on the output.
+pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mut Diagnostics) -> BindingOutput {
+    let rule = broker::rule(b);
+    let digest = rule.digest.clone();
+    let mut local = Diagnostics::new();
+    let mut cx = Cx {
+        binding: b,
+        options: opts,
+        digest: &digest,
+        target: Target::Broker,
+        identity: None,
+        diags: &mut local,
+        rule: Some(rule),
+    };
+    let outputs: Vec<TargetOutput> =
+        Target::ALL.iter().filter(|t| targets.contains(t)).filter_map(|t| t.lower(&mut cx)).collect();
+    let warnings = local
+        .warnings()
+        .filter_map(|d| Some(OutputWarning { code: d.code.as_str(), target: d.target?, message: d.text() }))
+        .collect();
+    diags.extend(local);
+    BindingOutput { binding: b.name.clone(), digest, targets: outputs, warnings }
+}
+
+/// Run one target's lowering: check its role block and subject identity,
+/// then lower. Called through the registry.
+pub(crate) fn run<L: Lowering>(target: Target, lowering: &L, cx: &mut Cx<'_>) -> Option<TargetOutput> {
+    let b = cx.binding;
+    if let Some(block) = L::ROLE_BLOCK {
+        if !b.role.has_block(block) {
+            return None;
+        }
+    }
+    cx.target = target;
+    cx.identity = None;
+    if let Some(field) = L::IDENTITY {
+        let Some(id) = b.subject.identity(field) else {
+            let block = L::ROLE_BLOCK.unwrap_or(field);
+            cx.report(
                 Code::TargetSkipped,
                 b.subject.span,
                 format!(
-                    "{}: role `{}` has {} permissions but subject `{}` has no {} identity; the target is skipped",
-                    t.as_str(),
-                    b.role.name,
-                    t.as_str(),
-                    b.subject.name,
-                    t.as_str()
+                    "role `{}` has {block} permissions but subject `{}` has no {field} identity; the target is skipped",
+                    b.role.name, b.subject.name
                 ),
-            )
-            .with_help(format!(
-                "add `{}` to the binding's subject, or drop the `{}` block from the role",
-                t.as_str(),
-                t.as_str()
-            )),
-        );
+                format!("add `{field}` to the binding's subject, or drop the `{block}` block from the role"),
+            );
+            return None;
+        };
+        cx.identity = Some(id);
     }
-    id
-}
-
-/// A warning whose message starts with `target:` so it can be attached to
-/// the output.
-pub(crate) fn target_warning(
-    diags: &mut Diagnostics,
-    code: Code,
-    t: Target,
-    span: crate::source::Span,
-    msg: String,
-    help: &str,
-) {
-    diags.push(Diagnostic::at(code, span, format!("{}: {msg}", t.as_str())).with_help(help));
+    let Lowered { model, enforcement } = lowering.lower(cx)?;
+    Some(TargetOutput { target, enforcement, model: Arc::new(model) })
 }

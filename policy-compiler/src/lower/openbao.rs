@@ -2,20 +2,28 @@
 //! `<prefix><binding>`. ACLs have no clock: the provider creates the objects
 //! while the binding is active and removes them after (`convergence`).
 
-use super::{Options, Target};
-use crate::diag::{Code, Diagnostics};
-use crate::ir::{Binding, PathRule};
-use serde::Serialize;
+use super::{Cx, Enforcement, Lowered, Lowering};
+use crate::diag::Code;
+use crate::ir::PathRule;
+use serde::{Deserialize, Serialize};
 
-/// AppRole role parameters under OpenBao's own API names, ready to POST to
-/// `auth/<mount>/role/<name>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The prefix of the objects' names unless configured otherwise.
+pub const DEFAULT_PREFIX: &str = "jit-";
+
+/// The name of a binding's ACL policy and AppRole role.
+pub fn object_name(prefix: &str, binding: &str) -> String {
+    format!("{prefix}{binding}")
+}
+
+/// AppRole role parameters under OpenBao's own API names: what is POSTed to
+/// `auth/<mount>/role/<name>`, and what is read back from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct AppRole {
     pub token_policies: Vec<String>,
     pub token_ttl: i64,
     pub token_max_ttl: i64,
     pub token_explicit_max_ttl: i64,
-    pub token_type: &'static str,
+    pub token_type: String,
     pub token_num_uses: i64,
     pub token_bound_cidrs: Vec<String>,
     pub bind_secret_id: bool,
@@ -24,8 +32,9 @@ pub struct AppRole {
     pub secret_id_bound_cidrs: Vec<String>,
 }
 
+/// The OpenBao model of one binding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OpenbaoOutput {
+pub struct OpenbaoModel {
     pub policy_name: String,
     pub rules: Vec<PathRule>,
     pub role_name: String,
@@ -34,41 +43,52 @@ pub struct OpenbaoOutput {
     pub header: Vec<String>,
 }
 
-pub(super) fn lower(b: &Binding, rules: &[PathRule], opts: &Options, diags: &mut Diagnostics) -> OpenbaoOutput {
-    let req = &b.policy.require;
-    if req.mfa || !req.principal_tags.is_empty() {
-        super::target_warning(
-            diags,
-            Code::OpenbaoRequirementNotEnforced,
-            Target::Openbao,
-            req.span.unwrap_or(b.policy.span),
-            "ACL policies carry no MFA or tag condition; only source_cidrs are enforced (as token and secret-id bound CIDRs)".to_string(),
-            "configure login MFA on the AppRole mount, or rely on the broker rule",
-        );
-    }
-    let name = format!("{}{}", opts.openbao_prefix, b.name);
-    let cidrs: Vec<String> = req.source_cidrs.iter().map(|c| c.0.clone()).collect();
-    let ttl = b.policy.max_session;
-    OpenbaoOutput {
-        policy_name: name.clone(),
-        rules: rules.to_vec(),
-        role_name: name.clone(),
-        role: AppRole {
-            token_policies: vec![name],
-            token_ttl: ttl,
-            token_max_ttl: ttl,
-            token_explicit_max_ttl: ttl,
-            token_type: "service",
-            token_num_uses: 0,
-            token_bound_cidrs: cidrs.clone(),
-            bind_secret_id: true,
-            secret_id_ttl: ttl,
-            secret_id_num_uses: 1,
-            secret_id_bound_cidrs: cidrs,
-        },
-        header: vec![
-            format!("jit binding {}: role {} for {}", b.name, b.role.name, b.subject.name),
-            format!("valid {} to {}; managed by jit, do not edit", b.not_before, b.expires_at),
-        ],
+/// The OpenBao target.
+#[derive(Debug, Clone, Copy)]
+pub struct Openbao;
+
+impl Lowering for Openbao {
+    type Model = OpenbaoModel;
+    const ROLE_BLOCK: Option<&'static str> = Some("openbao");
+    const IDENTITY: Option<&'static str> = Some("openbao");
+
+    fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<OpenbaoModel>> {
+        let b = cx.binding;
+        let rules = b.role.openbao.as_ref()?;
+        let req = &b.policy.require;
+        if req.mfa || !req.principal_tags.is_empty() {
+            cx.report(
+                Code::OpenbaoRequirementNotEnforced,
+                req.span.unwrap_or(b.policy.span),
+                "ACL policies carry no MFA or tag condition; only source_cidrs are enforced (as token and secret-id bound CIDRs)",
+                "configure login MFA on the AppRole mount, or rely on the broker rule",
+            );
+        }
+        let name = object_name(&cx.options.openbao_prefix, &b.name);
+        let cidrs: Vec<String> = req.source_cidrs.iter().map(|c| c.0.clone()).collect();
+        let ttl = b.policy.max_session;
+        let model = OpenbaoModel {
+            policy_name: name.clone(),
+            rules: rules.clone(),
+            role_name: name.clone(),
+            role: AppRole {
+                token_policies: vec![name],
+                token_ttl: ttl,
+                token_max_ttl: ttl,
+                token_explicit_max_ttl: ttl,
+                token_type: "service".into(),
+                token_num_uses: 0,
+                token_bound_cidrs: cidrs.clone(),
+                bind_secret_id: true,
+                secret_id_ttl: ttl,
+                secret_id_num_uses: 1,
+                secret_id_bound_cidrs: cidrs,
+            },
+            header: vec![
+                format!("jit binding {}: role {} for {}", b.name, b.role.name, b.subject.name),
+                format!("valid {} to {}; managed by jit, do not edit", b.not_before, b.expires_at),
+            ],
+        };
+        Some(Lowered { model, enforcement: Enforcement::Convergence })
     }
 }

@@ -1,169 +1,135 @@
-//! Target models -> text. Deterministic: struct field order, sorted maps,
-//! bindings by name, two-space pretty JSON with a trailing newline.
+//! Target models -> text: the last stage. Each target's renderer is one
+//! module here implementing [`Rendering`]; this module assembles a
+//! binding's outputs from them. Deterministic: targets in registry order,
+//! struct field order, sorted maps, bindings by name, two-space pretty JSON
+//! with a trailing newline.
 
+pub mod aws;
+pub mod azure;
+pub mod broker;
+pub mod gcp;
+pub mod openbao;
 pub mod spec;
 
-use crate::lower::gcp::{self, Cel};
-use crate::lower::openbao::OpenbaoOutput;
-use crate::lower::{Lowered, Target};
+use crate::lower::{BindingOutput, TargetOutput};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
-/// CEL text of an expression; `||` inside `&&` is parenthesised, and so is
-/// `&&` inside `||` (not needed for precedence, but easier to review).
-pub fn cel(c: &Cel) -> String {
-    fn go(c: &Cel, parent_is_op: bool, out: &mut String) {
-        match c {
-            Cel::And(v) | Cel::Or(v) => {
-                let op = if matches!(c, Cel::And(_)) { " && " } else { " || " };
-                if parent_is_op {
-                    out.push('(');
-                }
-                for (i, item) in v.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(op);
-                    }
-                    go(item, true, out);
-                }
-                if parent_is_op {
-                    out.push(')');
-                }
-            }
-            Cel::Cmp(l, op, r) => {
-                out.push_str(l);
-                out.push(' ');
-                out.push_str(op);
-                out.push(' ');
-                out.push_str(r);
-            }
-            Cel::In(l, days) => {
-                out.push_str(l);
-                out.push_str(" in [");
-                let list: Vec<String> = days.iter().map(u8::to_string).collect();
-                out.push_str(&list.join(", "));
-                out.push(']');
-            }
+/// The contract of a target's renderer.
+pub trait Rendering {
+    /// The model it renders (the target's `Lowering::Model`).
+    type Model: 'static;
+
+    /// The target's flat outputs: one string or number each, for consumers
+    /// that take scalars (the provider's `jit_binding` attributes).
+    const FLAT_OUTPUTS: &'static [FlatOutput];
+
+    /// The target's entries of a binding's `jitc compile` JSON object, in
+    /// order (`aws`, `aws_max_session_duration`).
+    fn fields<M: SerializeMap>(&self, model: &Self::Model, map: &mut M) -> Result<(), M::Error>;
+
+    /// Files for `jitc compile --out DIR`, relative to the binding's folder.
+    fn files(&self, model: &Self::Model) -> Vec<(String, String)>;
+
+    /// The values of [`Rendering::FLAT_OUTPUTS`], in the same order.
+    fn flat_values(&self, model: &Self::Model) -> Vec<FlatValue>;
+}
+
+/// A scalar output of a target, declared ahead of any binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlatOutput {
+    pub name: &'static str,
+    pub kind: FlatKind,
+    pub doc: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlatKind {
+    /// Text (often compact JSON).
+    Text,
+    Number,
+}
+
+/// The value of a flat output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlatValue {
+    Text(String),
+    Number(f64),
+}
+
+pub(crate) fn write_fields<R: Rendering, M: SerializeMap>(
+    r: &R,
+    out: &TargetOutput,
+    map: &mut M,
+) -> Result<(), M::Error> {
+    match out.model::<R::Model>() {
+        Some(m) => r.fields(m, map),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn files<R: Rendering>(r: &R, out: &TargetOutput) -> Vec<(String, String)> {
+    out.model::<R::Model>().map(|m| r.files(m)).unwrap_or_default()
+}
+
+pub(crate) fn flat_values<R: Rendering>(r: &R, out: &TargetOutput) -> Vec<(&'static str, FlatValue)> {
+    let Some(m) = out.model::<R::Model>() else {
+        return Vec::new();
+    };
+    R::FLAT_OUTPUTS.iter().map(|o| o.name).zip(r.flat_values(m)).collect()
+}
+
+/// Compact JSON of a model part.
+pub fn compact<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn pretty<T: Serialize + ?Sized>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// One binding's outputs as the `jitc compile --format json` object:
+/// each target's fields, then `enforcement`, `digest` and `warnings`.
+struct BindingView<'a>(&'a BindingOutput);
+
+impl Serialize for BindingView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.0;
+        let mut m = s.serialize_map(None)?;
+        for out in &l.targets {
+            out.target.write_fields(out, &mut m)?;
         }
-    }
-    let mut out = String::new();
-    go(c, false, &mut out);
-    out
-}
-
-fn hcl_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '$' => out.push_str("$$"),
-            '%' => out.push_str("%%"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The OpenBao ACL policy text.
-pub fn openbao_policy_hcl(o: &OpenbaoOutput) -> String {
-    let mut out = String::new();
-    for line in &o.header {
-        out.push_str("# ");
-        out.push_str(&line.replace('\n', " "));
-        out.push('\n');
-    }
-    for rule in &o.rules {
-        out.push('\n');
-        out.push_str(&format!("path {} {{\n", hcl_string(&rule.path)));
-        let caps: Vec<String> = rule.capabilities.iter().map(|c| hcl_string(c)).collect();
-        out.push_str(&format!("  capabilities = [{}]\n", caps.join(", ")));
-        out.push_str("}\n");
-    }
-    out
-}
-
-fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// The OpenBao part of a binding's output.
-#[derive(Serialize)]
-struct OpenbaoView<'a> {
-    policy_name: &'a str,
-    policy_hcl: String,
-    role_name: &'a str,
-    role: &'a crate::lower::openbao::AppRole,
-}
-
-/// One binding's outputs as the `jitc compile --format json` object,
-/// borrowing the models so rendering allocates little.
-#[derive(Serialize)]
-struct BindingView<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aws: Option<&'a crate::lower::aws::PolicyDocument>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aws_max_session_duration: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gcp: Option<&'a gcp::IamBinding>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gcp_resource: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gcp_policy_version: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    azure: Option<&'a crate::lower::azure::Request>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    azure_request_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    openbao: Option<OpenbaoView<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    broker: Option<&'a crate::lower::broker::Rule>,
-    enforcement: BTreeMap<&'static str, &'static str>,
-    digest: &'a str,
-    warnings: &'a [crate::lower::OutputWarning],
-}
-
-impl<'a> BindingView<'a> {
-    fn new(l: &'a Lowered) -> Self {
-        BindingView {
-            aws: l.aws.as_ref().map(|a| &a.policy),
-            aws_max_session_duration: l.aws.as_ref().map(|a| a.max_session_duration),
-            gcp: l.gcp.as_ref().map(|g| &g.binding),
-            gcp_resource: l.gcp.as_ref().map(|g| g.resource.as_str()),
-            gcp_policy_version: l.gcp.as_ref().map(|_| gcp::POLICY_VERSION),
-            azure: l.azure.as_ref().map(|a| &a.request),
-            azure_request_url: l.azure.as_ref().map(|a| a.url.as_str()),
-            openbao: l.openbao.as_ref().map(|o| OpenbaoView {
-                policy_name: &o.policy_name,
-                policy_hcl: openbao_policy_hcl(o),
-                role_name: &o.role_name,
-                role: &o.role,
-            }),
-            broker: l.broker.as_ref(),
-            enforcement: l.enforcement.iter().map(|(t, e)| (t.as_str(), e.as_str())).collect(),
-            digest: &l.digest,
-            warnings: &l.warnings,
-        }
+        let enforcement: std::collections::BTreeMap<&str, &str> =
+            l.enforcement().map(|(t, e)| (t.as_str(), e.as_str())).collect();
+        m.serialize_entry("enforcement", &enforcement)?;
+        m.serialize_entry("digest", &l.digest)?;
+        m.serialize_entry("warnings", &l.warnings)?;
+        m.end()
     }
 }
 
-/// One binding's outputs as a JSON value (for tests and `--out`).
-pub fn binding_json(l: &Lowered) -> Value {
-    to_value(&BindingView::new(l))
+/// One binding's outputs as a JSON value (for `--out` and tests).
+pub fn binding_json(l: &BindingOutput) -> Value {
+    serde_json::to_value(BindingView(l)).unwrap_or(Value::Null)
+}
+
+/// One binding's flat outputs, every target's in registry order.
+pub fn flat_outputs(l: &BindingOutput) -> Vec<(&'static str, FlatValue)> {
+    l.targets.iter().flat_map(|o| o.target.flat_values(o)).collect()
 }
 
 /// The bindings map, serialised lazily in name order.
-struct Bindings<'a>(Vec<&'a Lowered>);
+struct Bindings<'a>(Vec<&'a BindingOutput>);
 
 impl Serialize for Bindings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for l in &self.0 {
-            m.serialize_entry(&l.binding, &BindingView::new(l))?;
+            m.serialize_entry(&l.binding, &BindingView(l))?;
         }
         m.end()
     }
@@ -176,49 +142,27 @@ struct CompileOutput<'a> {
 
 /// Stream the `jitc compile --format json` document to `w` (pretty, with a
 /// trailing newline), without building it in memory.
-pub fn write_compile_json<W: std::io::Write>(mut w: W, outputs: &[Lowered]) -> std::io::Result<()> {
-    let mut sorted: Vec<&Lowered> = outputs.iter().collect();
+pub fn write_compile_json<W: std::io::Write>(mut w: W, outputs: &[BindingOutput]) -> std::io::Result<()> {
+    let mut sorted: Vec<&BindingOutput> = outputs.iter().collect();
     sorted.sort_by(|a, b| a.binding.cmp(&b.binding));
     serde_json::to_writer_pretty(&mut w, &CompileOutput { bindings: Bindings(sorted) })?;
     w.write_all(b"\n")
 }
 
 /// The whole `jitc compile --format json` document as a string.
-pub fn compile_json(outputs: &[Lowered]) -> String {
+pub fn compile_json(outputs: &[BindingOutput]) -> String {
     let mut buf = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = write_compile_json(&mut buf, outputs);
     String::from_utf8(buf).unwrap_or_default()
 }
 
-/// Pretty JSON with a trailing newline.
-pub fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// The files `jitc compile --out DIR` writes for one binding: relative path
-/// and content.
-pub fn binding_files(l: &Lowered) -> Vec<(String, String)> {
-    let v = binding_json(l);
-    let mut files = Vec::new();
+/// The files `jitc compile --out DIR` writes for one binding: path relative
+/// to DIR, and content. Each target's files, then `binding.json`.
+pub fn binding_files(l: &BindingOutput) -> Vec<(String, String)> {
     let name = &l.binding;
-    for t in Target::ALL {
-        let Some(item) = v.get(t.as_str()) else {
-            continue;
-        };
-        match t {
-            Target::Openbao => {
-                if let Some(o) = &l.openbao {
-                    files.push((format!("{name}/openbao.policy.hcl"), openbao_policy_hcl(o)));
-                    files.push((format!("{name}/openbao.role.json"), pretty(&to_value(&o.role))));
-                }
-            }
-            Target::Aws => files.push((format!("{name}/aws.json"), pretty(item))),
-            _ => files.push((format!("{name}/{}.json", t.as_str()), pretty(item))),
-        }
-    }
-    files.push((format!("{name}/binding.json"), pretty(&v)));
+    let mut files: Vec<(String, String)> =
+        l.targets.iter().flat_map(|o| o.target.files(o)).map(|(rel, text)| (format!("{name}/{rel}"), text)).collect();
+    files.push((format!("{name}/binding.json"), pretty(&BindingView(l))));
     files
 }

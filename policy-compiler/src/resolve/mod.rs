@@ -455,24 +455,29 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
         }
         None => None,
     };
-    let mut check = |v: &Option<Str>, ok: fn(&str) -> bool, what: &str| {
-        if let Some(v) = v {
-            if !ok(&v.value) {
-                diags.push(
-                    Diagnostic::at(Code::BadIdentity, v.span, format!("subject identity `{}` is malformed", v.value))
-                        .with_help(format!("write {what}")),
-                );
-            }
+    let mut identities = std::collections::BTreeMap::new();
+    for (field, v) in &s.identities {
+        match IDENTITIES.iter().find(|(f, _, _)| f == field) {
+            Some((_, ok, what)) if !ok(&v.value) => diags.push(
+                Diagnostic::at(Code::BadIdentity, v.span, format!("subject identity `{}` is malformed", v.value))
+                    .with_help(format!("write {what}")),
+            ),
+            _ => {}
         }
-        v.as_ref().map(|v| v.value.clone())
-    };
-    let aws = check(
-        &s.aws,
-        |v| v.starts_with("arn:aws") && v.contains(":iam::"),
-        "an IAM role or user ARN (`arn:aws:iam::123456789012:role/NAME`)",
-    );
-    let gcp = check(
-        &s.gcp,
+        identities.insert(*field, v.value.clone());
+    }
+    Some(ir::Subject { span: s.span, kind: kind?, name: s.name.as_ref()?.value.clone(), identities })
+}
+
+/// An identity field of a subject, a check of its value, and what to write
+/// instead of a malformed one.
+type IdentityRule = (&'static str, fn(&str) -> bool, &'static str);
+
+/// How each identity field of a subject must look.
+const IDENTITIES: &[IdentityRule] = &[
+    ("aws", |v| v.starts_with("arn:aws") && v.contains(":iam::"), "an IAM role or user ARN (`arn:aws:iam::123456789012:role/NAME`)"),
+    (
+        "gcp",
         |v| {
             matches!(v, "allUsers" | "allAuthenticatedUsers")
                 || ["user:", "serviceAccount:", "group:", "domain:", "principal:", "principalSet:"]
@@ -480,12 +485,10 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
                     .any(|p| v.starts_with(p) && v.len() > p.len())
         },
         "a GCP IAM member (`user:`, `serviceAccount:`, `group:`, `domain:`, `principal:` or `principalSet:` followed by the identity)",
-    );
-    let azure =
-        check(&s.azure, values::is_guid, "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)");
-    let openbao = check(&s.openbao, |v| !v.trim().is_empty(), "a non-empty OpenBao identity label");
-    Some(ir::Subject { span: s.span, kind: kind?, name: s.name.as_ref()?.value.clone(), aws, gcp, azure, openbao })
-}
+    ),
+    ("azure", values::is_guid, "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)"),
+    ("openbao", |v| !v.trim().is_empty(), "a non-empty OpenBao identity label"),
+];
 
 /// Names of every role and policy that some binding refers to.
 pub fn referenced(docs: &[Document]) -> (BTreeSet<String>, BTreeSet<String>) {
@@ -500,4 +503,14 @@ pub fn referenced(docs: &[Document]) -> (BTreeSet<String>, BTreeSet<String>) {
         }
     }
     (roles, policies)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_identity_field_has_a_rule() {
+        for f in crate::ast::shape::SUBJECT.identity_fields() {
+            assert!(super::IDENTITIES.iter().any(|(name, _, _)| *name == f), "no rule for identity `{f}`");
+        }
+    }
 }

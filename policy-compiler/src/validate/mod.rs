@@ -4,7 +4,7 @@
 //! CEL operator count, PIM recurrence) are checked by that target's lowering.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, Binding, Model, Role, SubjectKind};
+use crate::ir::{self, Binding, Model, Part, Role, SubjectKind};
 use crate::resolve::values::format_duration;
 use std::collections::BTreeSet;
 
@@ -133,7 +133,7 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
 fn identities(s: &ir::Subject) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     out.insert(format!("user:{}", s.name));
-    for id in [&s.gcp, &s.openbao, &s.aws, &s.azure].into_iter().flatten() {
+    for id in s.identities.values() {
         out.insert(id.clone());
         out.insert(format!("user:{id}"));
     }
@@ -144,38 +144,21 @@ fn wildcards(role: &Role, diags: &mut Diagnostics) {
     if role.allow_wildcards {
         return;
     }
-    let mut flag = |value: &str, span, what: &str| {
-        diags.push(
-            Diagnostic::at(Code::Wildcard, span, format!("{what} `{value}` in role `{}` grants everything", role.name)).with_help(
-                "name the actions and resources (narrower globs such as `s3:Get*` are fine), or set `allow_wildcards = true` on the role if this is intended",
-            ),
-        );
-    };
-    if let Some(aws) = &role.aws {
-        for (a, span) in &aws.actions {
-            if a == "*" || a.ends_with(":*") {
-                flag(a, *span, "AWS action");
+    for g in role.grants() {
+        let sides = [(Part::Action, &g.actions, g.block.action), (Part::Resource, &g.resources, g.block.resource)];
+        for (part, items, noun) in sides {
+            for (value, span) in items.iter().filter(|(v, _)| ir::is_wildcard(g.block, part, v)) {
+                diags.push(
+                    Diagnostic::at(
+                        Code::Wildcard,
+                        *span,
+                        format!("{} {noun} `{value}` in role `{}` grants everything", g.block.label, role.name),
+                    )
+                    .with_help(
+                        "name the actions and resources (narrower globs such as `s3:Get*` are fine), or set `allow_wildcards = true` on the role if this is intended",
+                    ),
+                );
             }
-        }
-        for (r, span) in &aws.resources {
-            if r == "*" {
-                flag(r, *span, "AWS resource");
-            }
-        }
-    }
-    if let Some(g) = &role.gcp {
-        if g.resource == "*" || g.role == "*" {
-            flag("*", g.span, "GCP role or resource");
-        }
-    }
-    if let Some(a) = &role.azure {
-        if a.scope == "*" || a.scope == "/" || a.role_definition_id == "*" {
-            flag(&a.scope, a.span, "Azure scope");
-        }
-    }
-    for p in role.openbao.iter().flatten() {
-        if p.path == "*" || p.path == "+" || p.path == "+/*" {
-            flag(&p.path, p.span, "OpenBao path");
         }
     }
 }

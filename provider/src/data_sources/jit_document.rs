@@ -8,8 +8,9 @@ use crate::convert::value::{Type, Value};
 use crate::diag::{path, Diag};
 use crate::resources::Ctx;
 use crate::schema::{attr, Block, Mode, Schema};
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::render::spec;
+use jit_policy::target::Target;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -88,7 +89,7 @@ impl DataSource for JitDocument {
                 return (config, vec![Diag::error("cannot read policy documents", e.to_string()).at(path(&["path"]))])
             }
         };
-        let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+        let c = jit_policy::compile(sources, Target::ALL, &Options::default());
         let diags = crate::resources::text_diagnostics(&c, &path(&["path"]), &[]);
         if c.has_errors() {
             return (config, diags);
@@ -103,17 +104,14 @@ impl DataSource for JitDocument {
             .iter()
             .map(|b| {
                 let s = &b.subject;
-                let subject: BTreeMap<String, Value> = [
-                    ("kind", Value::str(s.kind.as_str())),
-                    ("name", Value::str(s.name.clone())),
-                    ("aws", opt(&s.aws)),
-                    ("gcp", opt(&s.gcp)),
-                    ("azure", opt(&s.azure)),
-                    ("openbao", opt(&s.openbao)),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+                let mut subject: BTreeMap<String, Value> =
+                    [("kind", Value::str(s.kind.as_str())), ("name", Value::str(s.name.clone()))]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect();
+                for f in jit_policy::ast::shape::SUBJECT.identity_fields() {
+                    subject.insert(f.to_string(), s.identity(f).map(Value::str).unwrap_or(Value::Null));
+                }
                 let obj: BTreeMap<String, Value> = [
                     ("name", Value::str(b.name.clone())),
                     ("role", Value::str(b.role.name.clone())),

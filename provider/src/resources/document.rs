@@ -8,8 +8,9 @@
 use crate::convert::value::Value;
 use crate::diag::{Diag, Severity, Step};
 use jit_policy::diag::{Code, Diagnostic};
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::source::{SourceFile, SourceMap, Syntax};
+use jit_policy::target::Target;
 use jit_policy::Compilation;
 
 /// A JSON text under construction, remembering where each value came from.

@@ -20,25 +20,20 @@ use crate::diag::{has_errors, path, Diag};
 use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
 use jiff::Timestamp;
 use jit_policy::diag::Code;
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
+use jit_policy::render::{FlatKind, FlatValue};
+use jit_policy::target::Target;
 use jit_policy::{ir, render};
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub struct JitBinding;
 
-/// Computed attributes that come from the compiler.
-const OUTPUTS: &[&str] = &[
-    "aws_policy_json",
-    "aws_max_session_duration",
-    "gcp_binding",
-    "azure_schedule_request_json",
-    "openbao_policy_hcl",
-    "openbao_role",
-    "broker_rule_json",
-    "enforcement",
-    "digest",
-];
+/// Computed attributes that come from the compiler: every target's flat
+/// outputs (registered with the target), then `enforcement` and `digest`.
+fn outputs() -> impl Iterator<Item = &'static str> {
+    Target::ALL.iter().flat_map(|t| t.flat_outputs()).map(|o| o.name).chain(["enforcement", "digest"])
+}
 
 /// Private state: when the binding's status was last evaluated.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -59,12 +54,6 @@ struct Compiled {
     binding: ir::Binding,
     outputs: BTreeMap<&'static str, Value>,
     diags: Vec<Diag>,
-}
-
-/// Compact JSON: Terraform renders JSON strings structurally in plans, so
-/// whitespace would only add bytes that Terraform core must process.
-fn compact(v: &serde_json::Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A spec argument (`role_spec` / `policy_spec`): its name and entry JSON.
@@ -121,7 +110,7 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
         doc.string_attr(config, a, &[]);
     }
     doc.raw("}}}");
-    let c = compile(&doc.text, &Target::ALL, &Options { openbao_prefix: prefix.to_string() });
+    let c = compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string() });
     let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
     if has_errors(&diags) {
         return Err(diags);
@@ -129,24 +118,20 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
     let (Some(binding), Some(l)) = (c.model.bindings.first().cloned(), c.outputs.first()) else {
         return Err(vec![Diag::error("internal error", "the binding did not compile")]);
     };
-    let v = render::binding_json(l);
-    let mut outputs = BTreeMap::new();
-    let json_or_null = |key: &str| v.get(key).map(|x| Value::str(compact(x))).unwrap_or(Value::Null);
-    outputs.insert("aws_policy_json", json_or_null("aws"));
-    outputs.insert(
-        "aws_max_session_duration",
-        v.get("aws_max_session_duration").and_then(|n| n.as_f64()).map(Value::Number).unwrap_or(Value::Null),
-    );
-    outputs.insert("gcp_binding", json_or_null("gcp"));
-    outputs.insert("azure_schedule_request_json", json_or_null("azure"));
-    outputs.insert(
-        "openbao_policy_hcl",
-        v.get("openbao").and_then(|o| o["policy_hcl"].as_str()).map(Value::str).unwrap_or(Value::Null),
-    );
-    outputs.insert("openbao_role", v.get("openbao").map(|o| Value::str(compact(&o["role"]))).unwrap_or(Value::Null));
-    outputs.insert("broker_rule_json", json_or_null("broker"));
+    // Every target's outputs, null where the binding has no such target.
+    // JSON outputs are compact: Terraform renders JSON strings structurally
+    // in plans, so whitespace would only add bytes for core to process.
+    let mut outputs: BTreeMap<&'static str, Value> =
+        Target::ALL.iter().flat_map(|t| t.flat_outputs()).map(|o| (o.name, Value::Null)).collect();
+    for (name, v) in render::flat_outputs(l) {
+        let v = match v {
+            FlatValue::Text(t) => Value::str(t),
+            FlatValue::Number(n) => Value::Number(n),
+        };
+        outputs.insert(name, v);
+    }
     let enforcement: BTreeMap<String, Value> =
-        l.enforcement.iter().map(|(t, e)| (t.as_str().to_string(), Value::str(e.as_str()))).collect();
+        l.enforcement().map(|(t, e)| (t.as_str().to_string(), Value::str(e.as_str()))).collect();
     outputs.insert("enforcement", Value::Map(enforcement));
     outputs.insert("digest", Value::str(l.digest.clone()));
     Ok(Compiled { binding, outputs, diags })
@@ -158,7 +143,7 @@ fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Optio
     let mut planned = proposed.clone();
     planned.set("id", config.get("name").clone());
     if !config.is_wholly_known() {
-        for k in OUTPUTS {
+        for k in outputs() {
             planned.set(k, Value::Unknown);
         }
         planned.set("status", Value::Unknown);
@@ -255,7 +240,7 @@ impl Resource for JitBinding {
 
     fn schema(&self) -> Schema {
         let s = Type::String;
-        let attributes = vec![
+        let mut attributes = vec![
             attr("id", s.clone(), Mode::Computed, "The name."),
             attr("name", s.clone(), Mode::Required, "Unique name; changing it replaces the binding."),
             attr("role_spec", s.clone(), Mode::Required, "The role: `jit_role.NAME.spec` or `data.jit_document.NAME.roles[\"ROLE\"]`."),
@@ -265,13 +250,6 @@ impl Resource for JitBinding {
             attr("justification", s.clone(), Mode::Optional, "Why the access is needed."),
             attr("ticket", s.clone(), Mode::Optional, "Change ticket."),
             attr("status", s.clone(), Mode::Computed, "pending, active or expired. An expired binding is an in-place update, never a replacement or an error."),
-            attr("aws_policy_json", s.clone(), Mode::Computed, "AWS IAM policy document (null without an aws target)."),
-            attr("aws_max_session_duration", Type::Number, Mode::Computed, "MaxSessionDuration for the AWS role, seconds."),
-            attr("gcp_binding", s.clone(), Mode::Computed, "GCP IAM binding with its condition, JSON (needs IAM policy version 3)."),
-            attr("azure_schedule_request_json", s.clone(), Mode::Computed, "Azure PIM roleAssignmentScheduleRequests body, JSON."),
-            attr("openbao_policy_hcl", s.clone(), Mode::Computed, "OpenBao ACL policy text."),
-            attr("openbao_role", s.clone(), Mode::Computed, "OpenBao AppRole role parameters, JSON."),
-            attr("broker_rule_json", s.clone(), Mode::Computed, "Neutral broker rule, JSON."),
             attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded or convergence."),
             attr("digest", s.clone(), Mode::Computed, "SHA-256 content digest of the grant."),
             attr(
@@ -281,6 +259,14 @@ impl Resource for JitBinding {
                 "Broker mode: the OpenBao objects of this binding that exist (its ACL policy and AppRole role while active, none otherwise). Null in compile-only mode.",
             ),
         ];
+        // Each target's outputs, as the target declares them.
+        for o in Target::ALL.iter().flat_map(|t| t.flat_outputs()) {
+            let ty = match o.kind {
+                FlatKind::Text => Type::String,
+                FlatKind::Number => Type::Number,
+            };
+            attributes.push(attr(o.name, ty, Mode::Computed, o.doc));
+        }
         let subject = NestedBlock {
             name: "subject",
             nesting: Nesting::Single,

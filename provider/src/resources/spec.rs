@@ -11,8 +11,9 @@ use crate::convert::value::{Type, Value};
 use crate::diag::{has_errors, path, Diag, Step};
 use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
 use jit_policy::diag::Code;
-use jit_policy::lower::{Options, Target};
+use jit_policy::lower::Options;
 use jit_policy::render::spec;
+use jit_policy::target::Target;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -94,7 +95,7 @@ impl SpecResource {
             Kind::Policy => write_policy(&mut doc, config),
         }
         doc.raw("}}}");
-        let c = compile(&doc.text, &Target::ALL, &Options::default());
+        let c = compile(&doc.text, Target::ALL, &Options::default());
         let diags = diagnostics(&c, &doc, &skip);
         if has_errors(&diags) {
             return Err(diags);
@@ -141,7 +142,7 @@ impl SpecResource {
         let syntax = jit_policy::source::Syntax::sniff(text);
         let mut sources = jit_policy::source::SourceMap::new();
         sources.add(jit_policy::source::SourceFile::new("document", syntax, text));
-        let c = jit_policy::compile(sources, &Target::ALL, &Options::default());
+        let c = jit_policy::compile(sources, Target::ALL, &Options::default());
         let diags = text_diagnostics(&c, &at, &[Code::UnusedDefinition]);
         if has_errors(&diags) {
             return Err(diags);
