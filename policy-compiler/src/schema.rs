@@ -104,73 +104,53 @@ pub fn policy_schema() -> Value {
     root
 }
 
-/// The schema of a broker rule (`lower::broker::Rule`).
+/// The schema of a broker rule, derived from its typed model
+/// (`lower::broker::Rule`).
 pub fn broker_schema() -> Value {
-    let strings = json!({"type": "array", "items": {"type": "string"}});
-    let ts = json!({"type": "string", "format": "date-time"});
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("https://jit.dev/schemas/{BROKER_SCHEMA_FILE}"),
-        "title": "jit broker rule v1",
-        "description": "A time-bound grant for a broker or gateway to enforce at request time. Allow a request only when not_before <= now < expires_at, now falls in one of `windows` (if any) in the window's time zone, and every requirement holds.",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["schema", "binding", "role", "policy", "subject", "permissions", "not_before", "expires_at", "windows", "max_session_seconds", "requirements", "digest"],
-        "properties": {
-            "schema": {"const": crate::lower::broker::SCHEMA},
-            "binding": {"type": "string", "pattern": shape::NAME_PATTERN},
-            "role": {"type": "string", "pattern": shape::NAME_PATTERN},
-            "policy": {"type": "string", "pattern": shape::NAME_PATTERN},
-            "subject": {
-                "type": "object", "additionalProperties": false, "required": ["kind", "name", "identities"],
-                "properties": {
-                    "kind": {"enum": ["workload", "human"]},
-                    "name": {"type": "string"},
-                    "identities": {"type": "object", "additionalProperties": false, "properties": {
-                        "aws": {"type": "string"}, "gcp": {"type": "string"}, "azure": {"type": "string"}, "openbao": {"type": "string"}
-                    }}
-                }
-            },
-            "permissions": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "aws": {"type": "object", "additionalProperties": false, "required": ["actions", "resources"], "properties": {"actions": strings, "resources": strings}},
-                    "gcp": {"type": "object", "additionalProperties": false, "required": ["role", "resource"], "properties": {"role": {"type": "string"}, "resource": {"type": "string"}}},
-                    "azure": {"type": "object", "additionalProperties": false, "required": ["role_definition_id", "scope"], "properties": {"role_definition_id": {"type": "string"}, "scope": {"type": "string"}}},
-                    "openbao": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["path", "capabilities"], "properties": {
-                        "path": {"type": "string"}, "capabilities": {"type": "array", "items": {"enum": shape::CAPABILITIES}}
-                    }}}
-                }
-            },
-            "not_before": ts,
-            "expires_at": ts,
-            "windows": {"type": "array", "items": {
-                "type": "object", "additionalProperties": false, "required": ["days", "start", "end", "timezone", "overnight"],
-                "properties": {
-                    "days": {"type": "array", "items": {"enum": shape::DAYS}, "minItems": 1},
-                    "start": {"type": "string", "pattern": Format::TimeOfDay.pattern()},
-                    "end": {"type": "string", "pattern": Format::TimeOfDay.pattern()},
-                    "timezone": {"type": "string", "description": "IANA time zone"},
-                    "overnight": {"type": "boolean", "description": "end < start: the window ends on the next day"}
-                }
-            }},
-            "max_session_seconds": {"type": "integer", "minimum": 900, "maximum": 43200},
-            "requirements": {
-                "type": "object", "additionalProperties": false, "required": ["mfa", "source_cidrs", "principal_tags"],
-                "properties": {
-                    "mfa": {"type": "boolean"},
-                    "source_cidrs": strings,
-                    "principal_tags": {"type": "object", "additionalProperties": {"type": "string"}}
-                }
-            },
-            "approval": {"type": "object", "additionalProperties": false, "required": ["approvers", "min_approvals"], "properties": {
-                "approvers": strings, "min_approvals": {"type": "integer", "minimum": 1}
-            }},
-            "justification": {"type": "string"},
-            "ticket": {"type": "string"},
-            "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut v =
+        serde_json::to_value(generator.into_root_schema_for::<crate::lower::broker::Rule>()).unwrap_or(Value::Null);
+    // Optional fields are left out, never null.
+    drop_null_alternatives(&mut v);
+    let mut root = Map::new();
+    root.insert("$schema".into(), v["$schema"].take());
+    root.insert("$id".into(), json!(format!("https://jit.dev/schemas/{BROKER_SCHEMA_FILE}")));
+    root.insert("title".into(), json!("jit broker rule v1"));
+    if let Value::Object(m) = v {
+        root.extend(m.into_iter().filter(|(k, _)| !matches!(k.as_str(), "$schema" | "title")));
+    }
+    Value::Object(root)
+}
+
+/// Replace `anyOf: [X, {"type": "null"}]` by X and `type: [T, "null"]` by T;
+/// descriptions (doc comments) on one line.
+fn drop_null_alternatives(v: &mut Value) {
+    let null = json!({"type": "null"});
+    if let Value::Object(m) = v {
+        if let Some(Value::String(d)) = m.get_mut("description") {
+            *d = d.replace('\n', " ");
         }
-    })
+        if let Some(Value::Array(alts)) = m.get("anyOf") {
+            if alts.len() == 2 && alts[1] == null {
+                let keep = alts[0].clone();
+                m.remove("anyOf");
+                if let Value::Object(k) = keep {
+                    m.extend(k);
+                }
+            }
+        }
+        if let Some(Value::Array(types)) = m.get("type") {
+            let rest: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+            if rest.len() == 1 {
+                m.insert("type".into(), rest[0].clone());
+            }
+        }
+    }
+    match v {
+        Value::Object(m) => m.values_mut().for_each(drop_null_alternatives),
+        Value::Array(a) => a.iter_mut().for_each(drop_null_alternatives),
+        _ => {}
+    }
 }
 
 /// Both schemas as (file name, pretty JSON text).

@@ -31,7 +31,7 @@ pub struct Attribute {
     pub name: &'static str,
     pub ty: Type,
     pub mode: Mode,
-    pub description: &'static str,
+    pub description: String,
     pub sensitive: bool,
 }
 
@@ -50,8 +50,8 @@ pub struct NestedBlock {
     pub max_items: i64,
 }
 
-pub fn attr(name: &'static str, ty: Type, mode: Mode, description: &'static str) -> Attribute {
-    Attribute { name, ty, mode, description, sensitive: false }
+pub fn attr(name: &'static str, ty: Type, mode: Mode, description: impl Into<String>) -> Attribute {
+    Attribute { name, ty, mode, description: description.into(), sensitive: false }
 }
 
 impl Block {

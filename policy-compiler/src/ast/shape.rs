@@ -1,8 +1,15 @@
 //! The shape of a `jit/v1` document as data.
 //!
-//! One table drives both the AST builder (unknown fields, types, required
-//! fields) and the generated JSON Schema (`schemas/jit-policy.v1.schema.json`),
-//! so the schema accepts exactly the structure the parser accepts.
+//! One table drives the AST builder (unknown fields, types, required
+//! fields), the HCL front end's block folding, the generated JSON Schema
+//! (`schemas/jit-policy.v1.schema.json`) and the Terraform provider's
+//! `jit_role`, `jit_policy`, `jit_binding` and `jit_document` schemas, so
+//! none of them can accept a structure the others do not.
+//!
+//! Spelling: a field of type [`Ty::Obj`] is a block named after the field
+//! (`aws { ... }`); [`Ty::List`] and [`Ty::Named`] fields are repeated blocks
+//! named after their shape (`window { ... }`, `path "P" { ... }`), the
+//! latter labelled with the entry's key.
 
 use crate::diag::Code;
 
@@ -49,7 +56,7 @@ impl Format {
         match self {
             Format::Name => Some(NAME_PATTERN),
             Format::Duration => Some(r"^([0-9]+(s|m|h|d|w))+$"),
-            Format::TimeOfDay => Some(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+            Format::TimeOfDay => Some(TIME_OF_DAY_PATTERN),
             Format::Timestamp => {
                 Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})$")
             }
@@ -62,7 +69,7 @@ impl Format {
         match self {
             Format::Version => Some(crate::syntax::SUPPORTED_VERSIONS),
             Format::Day => Some(DAYS),
-            Format::SubjectKind => Some(&["workload", "human"]),
+            Format::SubjectKind => Some(SUBJECT_KINDS),
             Format::Capability => Some(CAPABILITIES),
             _ => None,
         }
@@ -73,6 +80,8 @@ impl Format {
 /// they become OpenBao policy names, which OpenBao lower-cases.
 pub const NAME_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,62}$";
 pub const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+pub const TIME_OF_DAY_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
+pub const SUBJECT_KINDS: &[&str] = &["workload", "human"];
 pub const CAPABILITIES: &[&str] = &["create", "read", "update", "patch", "delete", "list", "sudo", "deny"];
 
 /// One field of an object.
@@ -267,3 +276,59 @@ pub static DOCUMENT: Shape = Shape {
     ],
     one_of_required: &[],
 };
+
+/// How a repeated HCL block folds into the document's data tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// `role "x" {..}` -> `roles: {x: {..}}`: the field and the block's label.
+    Named(&'static str),
+    /// `window {..}` -> an item of `windows: [..]`.
+    Listed(&'static str),
+}
+
+/// Every repeated block of the language: (block identifier, fold), found by
+/// walking the shapes from [`DOCUMENT`].
+pub fn hcl_blocks() -> &'static [(&'static str, Fold)] {
+    static BLOCKS: std::sync::OnceLock<Vec<(&'static str, Fold)>> = std::sync::OnceLock::new();
+    BLOCKS.get_or_init(|| {
+        fn walk(shape: &'static Shape, out: &mut Vec<(&'static str, Fold)>) {
+            for f in shape.fields {
+                let (inner, fold) = match f.ty {
+                    Ty::Named(s) => (s, Some(Fold::Named(f.name))),
+                    Ty::List(s) => (s, Some(Fold::Listed(f.name))),
+                    Ty::Obj(s) => (s, None),
+                    _ => continue,
+                };
+                if let Some(fold) = fold {
+                    if !out.iter().any(|(b, _)| *b == inner.name) {
+                        out.push((inner.name, fold));
+                    }
+                }
+                walk(inner, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&DOCUMENT, &mut out);
+        out
+    })
+}
+
+/// How the HCL block `ident` folds, if it is a repeated block.
+pub fn hcl_fold(ident: &str) -> Option<Fold> {
+    hcl_blocks().iter().find(|(b, _)| *b == ident).map(|(_, f)| *f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_blocks_come_from_the_shapes() {
+        let blocks: Vec<&str> = hcl_blocks().iter().map(|(b, _)| *b).collect();
+        assert_eq!(blocks, ["role", "path", "policy", "window", "binding"]);
+        assert_eq!(hcl_fold("role"), Some(Fold::Named("roles")));
+        assert_eq!(hcl_fold("path"), Some(Fold::Named("paths")));
+        assert_eq!(hcl_fold("window"), Some(Fold::Listed("windows")));
+        assert_eq!(hcl_fold("subject"), None);
+    }
+}

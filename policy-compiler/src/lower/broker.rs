@@ -4,23 +4,43 @@
 //! digest, rendered compactly, and serves as the binding's content digest.
 
 use super::{Cx, Enforcement, Lowered, Lowering};
+use crate::ast::shape::{self, NAME_PATTERN, TIME_OF_DAY_PATTERN};
 use crate::ir::Binding;
+use crate::resolve::{MAX_SESSION_MAX, MAX_SESSION_MIN};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "jit.broker-rule/v1";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+// The rule's JSON Schema (`schemas/broker-rule.v1.schema.json`) is derived
+// from these types; enumerations and patterns come from the language's
+// shape table.
+
+/// A time-bound grant for a broker or gateway to enforce at request time.
+/// Allow a request only when not_before <= now < expires_at, now falls in
+/// one of `windows` (if any) in the window's time zone, and every
+/// requirement holds.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Rule {
+    /// The rule format and its version.
+    #[schemars(extend("const" = SCHEMA))]
     pub schema: &'static str,
+    #[schemars(regex(pattern = NAME_PATTERN))]
     pub binding: String,
+    #[schemars(regex(pattern = NAME_PATTERN))]
     pub role: String,
+    #[schemars(regex(pattern = NAME_PATTERN))]
     pub policy: String,
     pub subject: Subject,
     pub permissions: Permissions,
+    #[schemars(extend("format" = "date-time"))]
     pub not_before: String,
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: String,
     pub windows: Vec<Window>,
+    #[schemars(range(min = MAX_SESSION_MIN, max = MAX_SESSION_MAX))]
     pub max_session_seconds: i64,
     pub requirements: Requirements,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,17 +49,26 @@ pub struct Rule {
     pub justification: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// SHA-256 of the rule's compact JSON with an empty digest.
+    #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub digest: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Who holds the grant.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Subject {
+    #[schemars(schema_with = "subject_kind")]
     pub kind: &'static str,
     pub name: String,
+    /// The subject's identity on each target, by subject field.
+    #[schemars(schema_with = "identities")]
     pub identities: BTreeMap<&'static str, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What may be done, per target.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Permissions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsPermissions>,
@@ -51,51 +80,86 @@ pub struct Permissions {
     pub openbao: Option<Vec<PathPermission>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AwsPermissions {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct GcpPermissions {
     pub role: String,
     pub resource: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AzurePermissions {
     pub role_definition_id: String,
     pub scope: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PathPermission {
     pub path: String,
+    #[schemars(schema_with = "capabilities")]
     pub capabilities: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A weekly window in a time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Window {
     /// Days the window starts on, `sun`..`sat`.
+    #[schemars(schema_with = "days")]
     pub days: Vec<&'static str>,
+    #[schemars(regex(pattern = TIME_OF_DAY_PATTERN))]
     pub start: String,
+    #[schemars(regex(pattern = TIME_OF_DAY_PATTERN))]
     pub end: String,
+    /// IANA time zone.
     pub timezone: String,
+    /// end < start: the window ends on the next day.
     pub overnight: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Conditions on the request.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Requirements {
     pub mfa: bool,
     pub source_cidrs: Vec<String>,
     pub principal_tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Who must approve.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Approval {
     pub approvers: Vec<String>,
+    #[schemars(range(min = 1))]
     pub min_approvals: u32,
+}
+
+fn subject_kind(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": shape::SUBJECT_KINDS })
+}
+
+fn identities(_: &mut SchemaGenerator) -> Schema {
+    let props: serde_json::Map<String, serde_json::Value> =
+        shape::SUBJECT.identity_fields().map(|f| (f.to_string(), serde_json::json!({"type": "string"}))).collect();
+    json_schema!({ "type": "object", "additionalProperties": false, "properties": props })
+}
+
+fn capabilities(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": { "enum": shape::CAPABILITIES } })
+}
+
+fn days(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": { "enum": shape::DAYS }, "minItems": 1 })
 }
 
 fn hhmm(m: u16) -> String {

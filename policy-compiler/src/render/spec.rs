@@ -1,10 +1,11 @@
 //! Canonical specs: one role or policy in the YAML/JSON form of the
-//! language, plus its `name`, as compact JSON. The Terraform provider uses
+//! language, plus its `name`, as compact JSON (and a binding's entry, for
+//! the provider's `jit_document`). The Terraform provider uses
 //! them as `jit_role.spec` / `jit_policy.spec`, and `jit_binding` reads them
 //! back through the ordinary YAML front end, so no rule is implemented twice.
 
 use crate::ast::shape::DAYS;
-use crate::ir::{Policy, Role};
+use crate::ir::{Binding, Policy, Role};
 use crate::resolve::values::format_duration;
 use serde_json::{json, Map, Value};
 
@@ -77,6 +78,30 @@ pub fn policy_entry(p: &Policy) -> Value {
     }
     if let Some(a) = &p.approval {
         m.insert("approval".into(), json!({"approvers": a.approvers, "min_approvals": a.min_approvals}));
+    }
+    Value::Object(m)
+}
+
+/// The binding as a document entry (without its name): role and policy by
+/// name, the subject with its identities, the times as RFC 3339.
+pub fn binding_entry(b: &Binding) -> Value {
+    let mut subject = Map::new();
+    subject.insert("kind".into(), json!(b.subject.kind.as_str()));
+    subject.insert("name".into(), json!(b.subject.name));
+    for (field, id) in &b.subject.identities {
+        subject.insert((*field).into(), json!(id));
+    }
+    let mut m = Map::new();
+    m.insert("role".into(), json!(b.role.name));
+    m.insert("policy".into(), json!(b.policy.name));
+    m.insert("subject".into(), Value::Object(subject));
+    m.insert("not_before".into(), json!(b.not_before.to_string()));
+    m.insert("expires_at".into(), json!(b.expires_at.to_string()));
+    if let Some(j) = &b.justification {
+        m.insert("justification".into(), json!(j));
+    }
+    if let Some(t) = &b.ticket {
+        m.insert("ticket".into(), json!(t));
     }
     Value::Object(m)
 }

@@ -449,7 +449,7 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
                     k.span,
                     format!("subject kind `{other}` is not `workload` or `human`"),
                 )
-                .with_help(suggestion_help(other, &["workload", "human"], "kind")),
+                .with_help(suggestion_help(other, crate::ast::shape::SUBJECT_KINDS, "kind")),
             );
             None
         }

@@ -10,24 +10,7 @@ use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
 use hcl_edit::structure::{BlockLabel, Body, Structure};
 use hcl_edit::template::{Element, Template};
 
-/// How a block type folds into the data tree.
-enum Fold {
-    /// `role "x" {..}` -> `roles: {x: {..}}`.
-    Named(&'static str),
-    /// `window {..}` -> an item of `windows: [..]`.
-    Listed(&'static str),
-}
-
-fn fold_of(ident: &str) -> Option<Fold> {
-    match ident {
-        "role" => Some(Fold::Named("roles")),
-        "policy" => Some(Fold::Named("policies")),
-        "binding" => Some(Fold::Named("bindings")),
-        "path" => Some(Fold::Named("paths")),
-        "window" => Some(Fold::Listed("windows")),
-        _ => None,
-    }
-}
+use crate::ast::shape::{hcl_blocks, hcl_fold as fold_of, Fold};
 
 pub(super) fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
@@ -95,7 +78,7 @@ fn body_to_node(file: FileId, body: &Body, span: Span) -> Result<Node, Diagnosti
                     }
                     (None, []) => entries.push(Entry { key: ident.to_string(), key_span: ident_span, value: inner }),
                     (None, labels) => {
-                        let blocks = ["role", "policy", "binding", "window", "path"];
+                        let blocks: Vec<&str> = hcl_blocks().iter().map(|(b, _)| *b).collect();
                         return Err(Diagnostic::at(
                             Code::UnknownField,
                             ident_span,

@@ -18,7 +18,7 @@ fn block(b: &Block) -> pb::schema::Block {
             .map(|a| pb::schema::Attribute {
                 name: a.name.to_string(),
                 r#type: a.ty.to_json().into_bytes(),
-                description: a.description.to_string(),
+                description: a.description.clone(),
                 required: a.mode == Mode::Required,
                 optional: matches!(a.mode, Mode::Optional | Mode::OptionalComputed),
                 computed: matches!(a.mode, Mode::Computed | Mode::OptionalComputed),

@@ -349,7 +349,9 @@ pub fn from_json(bytes: &[u8], t: &Type) -> Result<Value, DecodeError> {
     Ok(from_json_value(&j, t))
 }
 
-fn from_json_value(j: &serde_json::Value, t: &Type) -> Value {
+/// A JSON value as a value of type `t` (objects get every attribute, null
+/// where missing).
+pub fn from_json_value(j: &serde_json::Value, t: &Type) -> Value {
     use serde_json::Value as J;
     match (j, t) {
         (J::Null, _) => Value::Null,

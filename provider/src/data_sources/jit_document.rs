@@ -4,10 +4,11 @@
 //! `jit_binding`). Errors fail the plan and name the document's file and line.
 
 use super::DataSource;
-use crate::convert::value::{Type, Value};
+use crate::convert::value::{from_json_value, Type, Value};
 use crate::diag::{path, Diag};
 use crate::resources::Ctx;
 use crate::schema::{attr, Block, Mode, Schema};
+use jit_policy::ast::shape::BINDING;
 use jit_policy::lower::Options;
 use jit_policy::render::spec;
 use jit_policy::target::Target;
@@ -17,24 +18,16 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub struct JitDocument;
 
-fn subject_type() -> Type {
-    Type::Object(
-        ["kind", "name", "aws", "gcp", "azure", "openbao"].iter().map(|k| (k.to_string(), Type::String)).collect(),
-    )
-}
-
+/// A binding as `jit_binding` takes it: the language's binding fields (from
+/// its shape table), its name, and its role and policy as specs.
 fn binding_type() -> Type {
-    let mut m: BTreeMap<String, Type> =
-        ["name", "role", "policy", "role_spec", "policy_spec", "not_before", "expires_at", "justification", "ticket"]
-            .iter()
-            .map(|k| (k.to_string(), Type::String))
-            .collect();
-    m.insert("subject".into(), subject_type());
-    Type::Object(m)
-}
-
-fn opt(s: &Option<String>) -> Value {
-    s.as_ref().map(|s| Value::str(s.clone())).unwrap_or(Value::Null)
+    let mut t = crate::resources::shape::block(&BINDING, &[]).value_type();
+    if let Type::Object(m) = &mut t {
+        for k in ["name", "role_spec", "policy_spec"] {
+            m.insert(k.to_string(), Type::String);
+        }
+    }
+    t
 }
 
 impl DataSource for JitDocument {
@@ -98,36 +91,17 @@ impl DataSource for JitDocument {
             c.model.roles.iter().map(|(k, r)| (k.clone(), Value::str(spec::role_spec(r)))).collect();
         let policies: BTreeMap<String, Value> =
             c.model.policies.iter().map(|(k, p)| (k.clone(), Value::str(spec::policy_spec(p)))).collect();
+        let binding_type = binding_type();
         let bindings: BTreeMap<String, Value> = c
             .model
             .bindings
             .iter()
             .map(|b| {
-                let s = &b.subject;
-                let mut subject: BTreeMap<String, Value> =
-                    [("kind", Value::str(s.kind.as_str())), ("name", Value::str(s.name.clone()))]
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect();
-                for f in jit_policy::ast::shape::SUBJECT.identity_fields() {
-                    subject.insert(f.to_string(), s.identity(f).map(Value::str).unwrap_or(Value::Null));
-                }
-                let obj: BTreeMap<String, Value> = [
-                    ("name", Value::str(b.name.clone())),
-                    ("role", Value::str(b.role.name.clone())),
-                    ("policy", Value::str(b.policy.name.clone())),
-                    ("role_spec", Value::str(spec::role_spec(&b.role))),
-                    ("policy_spec", Value::str(spec::policy_spec(&b.policy))),
-                    ("subject", Value::Map(subject)),
-                    ("not_before", Value::str(b.not_before.to_string())),
-                    ("expires_at", Value::str(b.expires_at.to_string())),
-                    ("justification", opt(&b.justification)),
-                    ("ticket", opt(&b.ticket)),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-                (b.name.clone(), Value::Map(obj))
+                let mut entry = spec::binding_entry(b);
+                entry["name"] = b.name.clone().into();
+                entry["role_spec"] = spec::role_spec(&b.role).into();
+                entry["policy_spec"] = spec::policy_spec(&b.policy).into();
+                (b.name.clone(), from_json_value(&entry, &binding_type))
             })
             .collect();
         let digests: Vec<&str> = c.outputs.iter().map(|l| l.digest.as_str()).collect();

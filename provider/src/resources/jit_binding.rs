@@ -13,12 +13,13 @@
 //! A new binding has no refresh yet: its status is known after apply.
 
 use super::spec::import_by_name;
-use super::{compile, diagnostics, replace_on_name, DocBuilder};
+use super::{compile, diagnostics, replace_on_name, shape, DocBuilder};
 use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
 use crate::convert::value::{Type, Value};
 use crate::diag::{has_errors, path, Diag};
-use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
+use crate::schema::{attr, Block, Mode, Schema};
 use jiff::Timestamp;
+use jit_policy::ast::shape::BINDING;
 use jit_policy::diag::Code;
 use jit_policy::lower::Options;
 use jit_policy::render::{FlatKind, FlatValue};
@@ -34,6 +35,9 @@ pub struct JitBinding;
 fn outputs() -> impl Iterator<Item = &'static str> {
     Target::ALL.iter().flat_map(|t| t.flat_outputs()).map(|o| o.name).chain(["enforcement", "digest"])
 }
+
+/// Fields of a binding given as `role_spec` and `policy_spec` instead.
+const SPECS: &[&str] = &["role", "policy"];
 
 /// Private state: when the binding's status was last evaluated.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -96,19 +100,8 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
     doc.raw("{");
     doc.field("role", &serde_json::to_string(&role).unwrap_or_default(), path(&["role_spec"]));
     doc.field("policy", &serde_json::to_string(&policy).unwrap_or_default(), path(&["policy_spec"]));
-    let subject = config.get("subject");
-    if !subject.is_null() {
-        let p = path(&["subject"]);
-        doc.key("subject", p.clone());
-        doc.raw("{");
-        for a in ["kind", "name", "aws", "gcp", "azure", "openbao"] {
-            doc.string_attr(subject, a, &p);
-        }
-        doc.raw("}");
-    }
-    for a in ["not_before", "expires_at", "justification", "ticket"] {
-        doc.string_attr(config, a, &[]);
-    }
+    // The binding's own fields (subject, times, ...) as the language has them.
+    shape::write(&mut doc, &BINDING, config, &[], SPECS);
     doc.raw("}}}");
     let c = compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string() });
     let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
@@ -245,10 +238,6 @@ impl Resource for JitBinding {
             attr("name", s.clone(), Mode::Required, "Unique name; changing it replaces the binding."),
             attr("role_spec", s.clone(), Mode::Required, "The role: `jit_role.NAME.spec` or `data.jit_document.NAME.roles[\"ROLE\"]`."),
             attr("policy_spec", s.clone(), Mode::Required, "The policy: `jit_policy.NAME.spec` or `data.jit_document.NAME.policies[\"POLICY\"]`."),
-            attr("not_before", s.clone(), Mode::Required, "RFC 3339 start of the grant."),
-            attr("expires_at", s.clone(), Mode::Required, "RFC 3339 end of the grant; at most the policy's max_grant after not_before."),
-            attr("justification", s.clone(), Mode::Optional, "Why the access is needed."),
-            attr("ticket", s.clone(), Mode::Optional, "Change ticket."),
             attr("status", s.clone(), Mode::Computed, "pending, active or expired. An expired binding is an in-place update, never a replacement or an error."),
             attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded or convergence."),
             attr("digest", s.clone(), Mode::Computed, "SHA-256 content digest of the grant."),
@@ -267,25 +256,11 @@ impl Resource for JitBinding {
             };
             attributes.push(attr(o.name, ty, Mode::Computed, o.doc));
         }
-        let subject = NestedBlock {
-            name: "subject",
-            nesting: Nesting::Single,
-            min_items: 1,
-            max_items: 1,
-            block: Block {
-                description: "Who receives the role.".into(),
-                attributes: vec![
-                    attr("kind", s.clone(), Mode::Required, "`workload` or `human`."),
-                    attr("name", s.clone(), Mode::Required, "The subject's name."),
-                    attr("aws", s.clone(), Mode::Optional, "IAM role or user ARN."),
-                    attr("gcp", s.clone(), Mode::Optional, "IAM member, e.g. `serviceAccount:...`."),
-                    attr("azure", s.clone(), Mode::Optional, "Entra object id."),
-                    attr("openbao", s, Mode::Optional, "OpenBao identity label."),
-                ],
-                blocks: vec![],
-            },
-        };
-        Schema { version: 0, block: Block { description: String::new(), attributes, blocks: vec![subject] } }
+        // The binding's own fields (subject, times, ...) come from the
+        // language's shape table; `role` and `policy` are given as specs.
+        let own = shape::block(&BINDING, SPECS);
+        attributes.extend(own.attributes);
+        Schema { version: 0, block: Block { description: own.description, attributes, blocks: own.blocks } }
     }
 
     fn validate(&self, config: &Value) -> Vec<Diag> {

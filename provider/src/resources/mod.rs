@@ -3,6 +3,7 @@
 
 mod document;
 pub mod jit_binding;
+pub mod shape;
 pub mod spec;
 
 pub use document::{compile, diagnostics, text_diagnostics, with, DocBuilder};

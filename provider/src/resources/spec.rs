@@ -5,11 +5,12 @@
 //! Both kinds share this implementation; they differ in their schema and in
 //! how their arguments are written into the document the compiler reads.
 
-use super::{compile, diagnostics, digest, replace_on_name, text_diagnostics, with, DocBuilder};
+use super::{compile, diagnostics, digest, replace_on_name, shape, text_diagnostics, DocBuilder};
 use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
 use crate::convert::value::{Type, Value};
-use crate::diag::{has_errors, path, Diag, Step};
-use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
+use crate::diag::{has_errors, path, Diag};
+use crate::schema::{attr, Block, Mode, Schema};
+use jit_policy::ast::shape::{Shape, POLICY, ROLE};
 use jit_policy::diag::Code;
 use jit_policy::lower::Options;
 use jit_policy::render::spec;
@@ -26,31 +27,11 @@ pub struct SpecResource {
     kind: Kind,
 }
 
-fn strings() -> Type {
-    Type::list_of(Type::String)
-}
-
-fn block(
-    name: &'static str,
-    nesting: Nesting,
-    attributes: Vec<crate::schema::Attribute>,
-    blocks: Vec<NestedBlock>,
-) -> NestedBlock {
-    NestedBlock {
-        name,
-        nesting,
-        block: Block { description: String::new(), attributes, blocks },
-        min_items: 0,
-        max_items: 0,
-    }
-}
-
 fn common(kind: &str) -> Vec<crate::schema::Attribute> {
     vec![
         attr("id", Type::String, Mode::Computed, "The name."),
         attr("name", Type::String, Mode::OptionalComputed, "Unique name; changing it replaces the resource. Taken from `document` when that is given."),
         attr("document", Type::String, Mode::Optional, "A jit/v1 document (HCL or YAML text, e.g. `file(\"x.yaml\")`) holding exactly one entry of this kind, instead of the arguments."),
-        attr("description", Type::String, Mode::Optional, "Free text."),
         attr("spec", Type::String, Mode::Computed, if kind == "role" { "Canonical JSON of the role, for `jit_binding.role_spec`. Known at plan time." } else { "Canonical JSON of the policy, for `jit_binding.policy_spec`. Known at plan time." }),
         attr("digest", Type::String, Mode::Computed, "SHA-256 of `spec`."),
     ]
@@ -65,9 +46,14 @@ impl SpecResource {
     }
 
     fn noun(&self) -> &'static str {
+        self.shape().name
+    }
+
+    /// The language's description of this kind of entry.
+    fn shape(&self) -> &'static Shape {
         match self.kind {
-            Kind::Role => "role",
-            Kind::Policy => "policy",
+            Kind::Role => &ROLE,
+            Kind::Policy => &POLICY,
         }
     }
 
@@ -90,10 +76,7 @@ impl SpecResource {
         doc.raw("{");
         doc.key(name, path(&["name"]));
         doc.raw("{");
-        match self.kind {
-            Kind::Role => write_role(&mut doc, config),
-            Kind::Policy => write_policy(&mut doc, config),
-        }
+        shape::write(&mut doc, self.shape(), config, &[], &[]);
         doc.raw("}}}");
         let c = compile(&doc.text, Target::ALL, &Options::default());
         let diags = diagnostics(&c, &doc, &skip);
@@ -112,27 +95,7 @@ impl SpecResource {
 
     fn compile_document(&self, config: &Value, text: &str) -> Result<(String, String, Vec<Diag>), Vec<Diag>> {
         let at = path(&["document"]);
-        let others: Vec<&str> = [
-            "description",
-            "aws",
-            "gcp",
-            "azure",
-            "openbao",
-            "allow_wildcards",
-            "max_session",
-            "max_grant",
-            "window",
-            "require",
-            "approval",
-        ]
-        .into_iter()
-        .filter(|k| match config.get(k) {
-            Value::Null => false,
-            Value::List(l) => !l.is_empty(),
-            _ => true,
-        })
-        .collect();
-        if let Some(k) = others.first() {
+        if let Some(k) = shape::first_set(self.shape(), config, &[]) {
             return Err(vec![Diag::error(
                 "`document` and arguments are exclusive",
                 format!("`{k}` is set as well as `document`; give the entry in one place"),
@@ -203,89 +166,6 @@ impl SpecResource {
     }
 }
 
-fn write_role(doc: &mut DocBuilder, v: &Value) {
-    doc.string_attr(v, "description", &[]);
-    doc.bool_attr(v, "allow_wildcards", &[]);
-    for (blk, attrs) in [
-        ("aws", &["actions", "resources"][..]),
-        ("gcp", &["role", "resource"]),
-        ("azure", &["role_definition_id", "scope"]),
-    ] {
-        let b = v.get(blk);
-        if b.is_null() {
-            continue;
-        }
-        let p = path(&[blk]);
-        doc.key(blk, p.clone());
-        doc.raw("{");
-        for a in attrs {
-            if b.get(a).as_list().is_some() {
-                doc.list_attr(b, a, &p);
-            } else {
-                doc.string_attr(b, a, &p);
-            }
-        }
-        doc.raw("}");
-    }
-    let ob = v.get("openbao");
-    if !ob.is_null() {
-        doc.key("openbao", path(&["openbao"]));
-        doc.raw("{");
-        doc.key("paths", path(&["openbao"]));
-        doc.raw("{");
-        for (i, rule) in ob.get("path").as_list().unwrap_or(&[]).iter().enumerate() {
-            let p = vec![Step::Attr("openbao".into()), Step::Attr("path".into()), Step::Index(i as i64)];
-            doc.key(rule.get("path").as_str().unwrap_or(""), with(&p, Step::Attr("path".into())));
-            doc.raw("{");
-            doc.list_attr(rule, "capabilities", &p);
-            doc.raw("}");
-        }
-        doc.raw("}}");
-    }
-}
-
-fn write_policy(doc: &mut DocBuilder, v: &Value) {
-    doc.string_attr(v, "description", &[]);
-    doc.string_attr(v, "max_session", &[]);
-    doc.string_attr(v, "max_grant", &[]);
-    if let Some(windows) = v.get("window").as_list().filter(|w| !w.is_empty()) {
-        doc.key("windows", path(&["window"]));
-        doc.raw("[");
-        for (i, w) in windows.iter().enumerate() {
-            if i > 0 {
-                doc.raw(",");
-            }
-            let p = vec![Step::Attr("window".into()), Step::Index(i as i64)];
-            doc.raw("{");
-            doc.list_attr(w, "days", &p);
-            doc.string_attr(w, "start", &p);
-            doc.string_attr(w, "end", &p);
-            doc.string_attr(w, "timezone", &p);
-            doc.raw("}");
-        }
-        doc.raw("]");
-    }
-    let r = v.get("require");
-    if !r.is_null() {
-        let p = path(&["require"]);
-        doc.key("require", p.clone());
-        doc.raw("{");
-        doc.bool_attr(r, "mfa", &p);
-        doc.list_attr(r, "source_cidrs", &p);
-        doc.map_attr(r, "principal_tags", &p);
-        doc.raw("}");
-    }
-    let a = v.get("approval");
-    if !a.is_null() {
-        let p = path(&["approval"]);
-        doc.key("approval", p.clone());
-        doc.raw("{");
-        doc.list_attr(a, "approvers", &p);
-        doc.number_attr(a, "min_approvals", &p);
-        doc.raw("}");
-    }
-}
-
 #[tonic::async_trait]
 impl Resource for SpecResource {
     fn type_name(&self) -> &'static str {
@@ -296,132 +176,11 @@ impl Resource for SpecResource {
     }
 
     fn schema(&self) -> Schema {
+        // The entry's own fields come from the language's shape table.
+        let entry = shape::block(self.shape(), &[]);
         let mut attributes = common(self.noun());
-        let blocks = match self.kind {
-            Kind::Role => {
-                attributes.push(attr(
-                    "allow_wildcards",
-                    Type::Bool,
-                    Mode::Optional,
-                    "Allow `*` and service-wide actions.",
-                ));
-                vec![
-                    block(
-                        "aws",
-                        Nesting::Single,
-                        vec![
-                            attr("actions", strings(), Mode::Required, "IAM actions."),
-                            attr("resources", strings(), Mode::Required, "Resource ARNs."),
-                        ],
-                        vec![],
-                    ),
-                    block(
-                        "gcp",
-                        Nesting::Single,
-                        vec![
-                            attr("role", Type::String, Mode::Required, "IAM role, e.g. `roles/cloudsql.client`."),
-                            attr(
-                                "resource",
-                                Type::String,
-                                Mode::Required,
-                                "Resource whose IAM policy gets the binding.",
-                            ),
-                        ],
-                        vec![],
-                    ),
-                    block(
-                        "azure",
-                        Nesting::Single,
-                        vec![
-                            attr("role_definition_id", Type::String, Mode::Required, "Role definition id."),
-                            attr("scope", Type::String, Mode::Required, "Assignment scope."),
-                        ],
-                        vec![],
-                    ),
-                    block(
-                        "openbao",
-                        Nesting::Single,
-                        vec![],
-                        vec![block(
-                            "path",
-                            Nesting::List,
-                            vec![
-                                attr(
-                                    "path",
-                                    Type::String,
-                                    Mode::Required,
-                                    "ACL path (`*` suffix glob, `+` one segment).",
-                                ),
-                                attr(
-                                    "capabilities",
-                                    strings(),
-                                    Mode::Required,
-                                    "create, read, update, patch, delete, list, sudo, deny.",
-                                ),
-                            ],
-                            vec![],
-                        )],
-                    ),
-                ]
-            }
-            Kind::Policy => {
-                attributes.push(attr(
-                    "max_session",
-                    Type::String,
-                    Mode::Optional,
-                    "Longest session, 15m..12h (default 1h).",
-                ));
-                attributes.push(attr(
-                    "max_grant",
-                    Type::String,
-                    Mode::Optional,
-                    "Longest binding, at most 366d (default 30d).",
-                ));
-                vec![
-                    block(
-                        "window",
-                        Nesting::List,
-                        vec![
-                            attr("days", strings(), Mode::Required, "Days the window starts on: sun..sat."),
-                            attr("start", Type::String, Mode::Required, "Local start, HH:MM."),
-                            attr(
-                                "end",
-                                Type::String,
-                                Mode::Required,
-                                "Local end, HH:MM; before start means overnight.",
-                            ),
-                            attr("timezone", Type::String, Mode::Optional, "IANA time zone (default UTC)."),
-                        ],
-                        vec![],
-                    ),
-                    block(
-                        "require",
-                        Nesting::Single,
-                        vec![
-                            attr("mfa", Type::Bool, Mode::Optional, "Multi-factor authentication required."),
-                            attr("source_cidrs", strings(), Mode::Optional, "Allowed source networks."),
-                            attr(
-                                "principal_tags",
-                                Type::map_of(Type::String),
-                                Mode::Optional,
-                                "Required principal tags.",
-                            ),
-                        ],
-                        vec![],
-                    ),
-                    block(
-                        "approval",
-                        Nesting::Single,
-                        vec![
-                            attr("approvers", strings(), Mode::Required, "`user:` or `group:` approvers."),
-                            attr("min_approvals", Type::Number, Mode::Optional, "Approvals needed (default 1)."),
-                        ],
-                        vec![],
-                    ),
-                ]
-            }
-        };
-        Schema { version: 0, block: Block { description: String::new(), attributes, blocks } }
+        attributes.extend(entry.attributes);
+        Schema { version: 0, block: Block { description: entry.description, attributes, blocks: entry.blocks } }
     }
 
     fn validate(&self, config: &Value) -> Vec<Diag> {
