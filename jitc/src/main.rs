@@ -356,28 +356,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(a) => a.parse().map_err(|e| anyhow::anyhow!("`--at {a}` is not an RFC 3339 instant ({e})"))?,
                 None => jiff::Timestamp::now(),
             };
-            let token = match &token_env {
-                Some(name) => {
-                    std::env::var(name).map_err(|_| anyhow::anyhow!("the environment variable `{name}` is not set"))?
-                }
-                None => std::env::var("BAO_TOKEN").or_else(|_| std::env::var("VAULT_TOKEN")).map_err(|_| {
-                    anyhow::anyhow!("no token: set BAO_TOKEN (or VAULT_TOKEN), or name a variable with --token-env")
-                })?,
+            let settings = jit_openbao::Settings {
+                address: Some(openbao_addr),
+                token: None,
+                token_env,
+                namespace,
+                approle_mount: Some(approle_mount),
+                name_prefix: Some(name_prefix.clone()),
+                ca_cert_pem: None,
             };
-            let opts = Options { openbao_prefix: name_prefix.clone() };
+            let config = settings.resolve(&|k| std::env::var(k).ok()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let opts = Options { openbao_prefix: config.name_prefix.clone() };
             let c = jit_policy::compile(load(&paths)?, &[Target::Openbao], &opts);
             if c.has_errors() {
                 eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
                 return Ok(ExitCode::from(1));
             }
-            let config = jit_openbao::Config {
-                address: openbao_addr,
-                token,
-                namespace,
-                approle_mount,
-                name_prefix,
-                ca_cert_pem: std::env::var("BAO_CACERT_PEM").ok(),
-            };
             let findings = match drift::run(&c, config, at) {
                 Ok(f) => f,
                 Err(e) => {

@@ -4,7 +4,7 @@
 //! names the path and the capability it needs; 5xx and timeouts are retried
 //! with backoff, at most 3 tries and 30 s in all.
 
-use super::{Broker, BrokerError, Config, Login, Role};
+use super::{desired, AppRole, Broker, BrokerError, Config, Login};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -140,11 +140,11 @@ impl OpenBao {
     }
 
     fn policy_path(name: &str) -> String {
-        format!("sys/policies/acl/{name}")
+        desired::policy_path(name)
     }
 
     fn role_path(&self, name: &str) -> String {
-        format!("auth/{}/role/{name}", self.config.approle_mount.trim_matches('/'))
+        desired::role_path(&self.config.approle_mount, name)
     }
 }
 
@@ -198,13 +198,13 @@ impl Broker for OpenBao {
         }
     }
 
-    async fn read_role(&self, name: &str) -> Result<Option<Role>, BrokerError> {
+    async fn read_role(&self, name: &str) -> Result<Option<AppRole>, BrokerError> {
         let path = self.role_path(name);
         let (status, v) = self.call(Method::GET, &path, None, None, "read").await?;
         match status.as_u16() {
             200 => {
                 let d = &v["data"];
-                Ok(Some(Role {
+                Ok(Some(AppRole {
                     token_policies: strings(&d["token_policies"]),
                     token_ttl: d["token_ttl"].as_i64().unwrap_or(0),
                     token_max_ttl: d["token_max_ttl"].as_i64().unwrap_or(0),
@@ -223,7 +223,7 @@ impl Broker for OpenBao {
         }
     }
 
-    async fn write_role(&self, name: &str, role: &Role) -> Result<(), BrokerError> {
+    async fn write_role(&self, name: &str, role: &AppRole) -> Result<(), BrokerError> {
         let path = self.role_path(name);
         let body = serde_json::to_value(role).unwrap_or(Value::Null);
         let (status, v) = self.call(Method::POST, &path, Some(&body), None, "create").await?;
@@ -265,7 +265,7 @@ impl Broker for OpenBao {
     }
 
     async fn login(&self, role_id: &str, secret_id: &str) -> Result<Login, BrokerError> {
-        let path = format!("auth/{}/login", self.config.approle_mount.trim_matches('/'));
+        let path = desired::login_path(&self.config.approle_mount);
         let body = json!({"role_id": role_id, "secret_id": secret_id});
         let (status, v) = self.call(Method::POST, &path, Some(&body), Some(""), "update").await?;
         let auth = &v["auth"];
@@ -290,12 +290,11 @@ impl Broker for OpenBao {
     }
 
     async fn list_policies(&self) -> Result<Vec<String>, BrokerError> {
-        self.list("sys/policies/acl").await
+        self.list(desired::POLICIES_PATH).await
     }
 
     async fn list_roles(&self) -> Result<Vec<String>, BrokerError> {
-        let path = format!("auth/{}/role", self.config.approle_mount.trim_matches('/'));
-        self.list(&path).await
+        self.list(&desired::roles_path(&self.config.approle_mount)).await
     }
 
     fn requests(&self) -> u64 {

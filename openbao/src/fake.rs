@@ -1,6 +1,6 @@
 //! An in-memory broker for unit tests.
 
-use super::{Broker, BrokerError, Config, Login, Role};
+use super::{AppRole, Broker, BrokerError, Config, Login};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -9,7 +9,7 @@ use std::sync::Mutex;
 pub struct Fake {
     pub config: Config,
     pub policies: Mutex<BTreeMap<String, String>>,
-    pub roles: Mutex<BTreeMap<String, Role>>,
+    pub roles: Mutex<BTreeMap<String, AppRole>>,
     /// When set, every call fails with this error.
     pub fail: Mutex<Option<BrokerError>>,
     /// When set, role writes fail with this error (policy writes succeed).
@@ -54,11 +54,11 @@ impl Broker for Fake {
         }
         Ok(())
     }
-    async fn read_role(&self, name: &str) -> Result<Option<Role>, BrokerError> {
+    async fn read_role(&self, name: &str) -> Result<Option<AppRole>, BrokerError> {
         self.check()?;
         Ok(self.roles.lock().ok().and_then(|r| r.get(name).cloned()))
     }
-    async fn write_role(&self, name: &str, role: &Role) -> Result<(), BrokerError> {
+    async fn write_role(&self, name: &str, role: &AppRole) -> Result<(), BrokerError> {
         self.check()?;
         if let Some(e) = self.fail_role_writes.lock().ok().and_then(|f| f.clone()) {
             return Err(e);

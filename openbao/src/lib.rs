@@ -1,16 +1,112 @@
 //! The OpenBao / Vault client of jit: the only code that does network I/O.
 //! The provider's resources and `jitc drift` talk to the [`Broker`] trait;
 //! `client.rs` is the real HTTP client and `fake.rs` an in-memory one for
-//! unit tests.
+//! unit tests. What OpenBao should hold for jit (object names and paths,
+//! the rule that a binding's objects exist exactly while it is active,
+//! convergence) is `desired.rs`; comparing it with what OpenBao holds is
+//! `drift.rs`. [`Settings`] turns explicit settings and the environment
+//! into a [`Config`].
 
 pub mod client;
+pub mod desired;
+pub mod drift;
 pub mod fake;
 pub mod tls;
 
-use serde::{Deserialize, Serialize};
+pub use jit_policy::lower::openbao::AppRole;
 use std::fmt;
 
-/// Provider `openbao { ... }` settings, after environment fallbacks.
+/// The AppRole auth mount unless configured otherwise.
+pub const DEFAULT_MOUNT: &str = "approle";
+
+/// Settings of the OpenBao connection as given (the provider's `openbao`
+/// block, `jitc drift`'s flags); unset ones fall back to the environment,
+/// then to defaults, in [`Settings::resolve`].
+#[derive(Clone, Default)]
+pub struct Settings {
+    pub address: Option<String>,
+    pub token: Option<String>,
+    /// A variable to read the token from instead of `BAO_TOKEN`/`VAULT_TOKEN`.
+    pub token_env: Option<String>,
+    pub namespace: Option<String>,
+    pub approle_mount: Option<String>,
+    pub name_prefix: Option<String>,
+    pub ca_cert_pem: Option<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("address", &self.address)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token_env", &self.token_env)
+            .field("namespace", &self.namespace)
+            .field("approle_mount", &self.approle_mount)
+            .field("name_prefix", &self.name_prefix)
+            .finish()
+    }
+}
+
+/// A setting that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no OpenBao address: set it, or BAO_ADDR (or VAULT_ADDR)")]
+    MissingAddress,
+    #[error("OpenBao address `{0}` must start with http:// or https://")]
+    BadAddress(String),
+    #[error("no OpenBao token: set it, or BAO_TOKEN (or VAULT_TOKEN)")]
+    MissingToken,
+    #[error("the environment variable `{0}` that should hold the OpenBao token is not set")]
+    MissingTokenVar(String),
+    #[error("name prefix `{0}` must be lowercase letters, digits, `-` and `_` (OpenBao lower-cases policy names)")]
+    BadPrefix(String),
+}
+
+impl ConfigError {
+    /// The setting at fault.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            ConfigError::MissingAddress | ConfigError::BadAddress(_) => "address",
+            ConfigError::MissingToken | ConfigError::MissingTokenVar(_) => "token",
+            ConfigError::BadPrefix(_) => "name_prefix",
+        }
+    }
+}
+
+impl Settings {
+    /// The configuration: each setting as given, else from the environment
+    /// (`BAO_ADDR`, `BAO_TOKEN`, `BAO_NAMESPACE`, `BAO_CACERT_PEM`, with the
+    /// `VAULT_` names as fallbacks), else its default. `env` looks a
+    /// variable up (`|k| std::env::var(k).ok()`); empty values count as unset.
+    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let given = |v: Option<String>| v.filter(|v| !v.is_empty());
+        let var = |keys: &[&str]| keys.iter().find_map(|k| given(env(k)));
+        let address =
+            given(self.address).or_else(|| var(&["BAO_ADDR", "VAULT_ADDR"])).ok_or(ConfigError::MissingAddress)?;
+        if !(address.starts_with("http://") || address.starts_with("https://")) {
+            return Err(ConfigError::BadAddress(address));
+        }
+        let token = match (given(self.token), self.token_env) {
+            (Some(t), _) => t,
+            (None, Some(name)) => given(env(&name)).ok_or(ConfigError::MissingTokenVar(name))?,
+            (None, None) => var(&["BAO_TOKEN", "VAULT_TOKEN"]).ok_or(ConfigError::MissingToken)?,
+        };
+        let name_prefix = given(self.name_prefix).unwrap_or_else(|| desired::DEFAULT_PREFIX.to_string());
+        if !name_prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+            return Err(ConfigError::BadPrefix(name_prefix));
+        }
+        Ok(Config {
+            address,
+            token,
+            namespace: given(self.namespace).or_else(|| var(&["BAO_NAMESPACE", "VAULT_NAMESPACE"])),
+            approle_mount: given(self.approle_mount).unwrap_or_else(|| DEFAULT_MOUNT.to_string()),
+            name_prefix,
+            ca_cert_pem: given(self.ca_cert_pem).or_else(|| var(&["BAO_CACERT_PEM"])),
+        })
+    }
+}
+
+/// The OpenBao connection and naming in use.
 #[derive(Clone, Default)]
 pub struct Config {
     pub address: String,
@@ -50,22 +146,6 @@ pub enum BrokerError {
     Timeout { address: String, seconds: u64, tries: u32 },
 }
 
-/// AppRole role parameters, as written and as read back (normalised).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Role {
-    pub token_policies: Vec<String>,
-    pub token_ttl: i64,
-    pub token_max_ttl: i64,
-    pub token_explicit_max_ttl: i64,
-    pub token_type: String,
-    pub token_num_uses: i64,
-    pub token_bound_cidrs: Vec<String>,
-    pub bind_secret_id: bool,
-    pub secret_id_ttl: i64,
-    pub secret_id_num_uses: i64,
-    pub secret_id_bound_cidrs: Vec<String>,
-}
-
 /// A token from an AppRole login. `token` is a secret.
 #[derive(Clone)]
 pub struct Login {
@@ -87,8 +167,8 @@ pub trait Broker: Send + Sync + fmt::Debug {
     async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError>;
     async fn write_policy(&self, name: &str, text: &str) -> Result<(), BrokerError>;
     async fn delete_policy(&self, name: &str) -> Result<(), BrokerError>;
-    async fn read_role(&self, name: &str) -> Result<Option<Role>, BrokerError>;
-    async fn write_role(&self, name: &str, role: &Role) -> Result<(), BrokerError>;
+    async fn read_role(&self, name: &str) -> Result<Option<AppRole>, BrokerError>;
+    async fn write_role(&self, name: &str, role: &AppRole) -> Result<(), BrokerError>;
     async fn delete_role(&self, name: &str) -> Result<(), BrokerError>;
     async fn role_id(&self, role: &str) -> Result<Option<String>, BrokerError>;
     async fn secret_id(&self, role: &str, ttl_seconds: i64, metadata: &str) -> Result<String, BrokerError>;
@@ -110,4 +190,48 @@ pub fn normalise_policy(text: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn settings_fall_back_to_the_environment_then_defaults() {
+        let e = env(&[
+            ("VAULT_ADDR", "http://vault:8200"),
+            ("BAO_TOKEN", "b"),
+            ("VAULT_TOKEN", "v"),
+            ("VAULT_NAMESPACE", "team"),
+        ]);
+        let c = Settings::default().resolve(&e).expect("resolves");
+        assert_eq!((c.address.as_str(), c.token.as_str()), ("http://vault:8200", "b"));
+        assert_eq!(c.namespace.as_deref(), Some("team"));
+        assert_eq!((c.approle_mount.as_str(), c.name_prefix.as_str()), ("approle", "jit-"));
+        let given =
+            Settings { address: Some("https://bao".into()), namespace: Some("mine".into()), ..Default::default() };
+        let c = given.resolve(&e).expect("resolves");
+        assert_eq!((c.address.as_str(), c.namespace.as_deref()), ("https://bao", Some("mine")));
+    }
+
+    #[test]
+    fn missing_and_malformed_settings_name_the_setting() {
+        let none = env(&[]);
+        assert_eq!(Settings::default().resolve(&none).err(), Some(ConfigError::MissingAddress));
+        let addr = env(&[("BAO_ADDR", "bao:8200")]);
+        let e = Settings::default().resolve(&addr).expect_err("error");
+        assert_eq!((e.setting(), e), ("address", ConfigError::BadAddress("bao:8200".into())));
+        let addr = env(&[("BAO_ADDR", "http://bao"), ("BAO_TOKEN", "")]);
+        assert_eq!(Settings::default().resolve(&addr).err(), Some(ConfigError::MissingToken));
+        let named = Settings { token_env: Some("DRIFT_TOKEN".into()), ..Default::default() };
+        assert_eq!(named.resolve(&addr).err(), Some(ConfigError::MissingTokenVar("DRIFT_TOKEN".into())));
+        let prefix = Settings { token: Some("t".into()), name_prefix: Some("JIT-".into()), ..Default::default() };
+        assert_eq!(prefix.resolve(&addr).err().map(|e| e.setting()), Some("name_prefix"));
+    }
 }

@@ -2,4 +2,6 @@
 //! does network I/O); the provider uses it through this module.
 
 pub use jit_openbao::client as openbao;
-pub use jit_openbao::{fake, normalise_policy, Broker, BrokerError, Config, Login, Role};
+pub use jit_openbao::{
+    desired, fake, normalise_policy, AppRole, Broker, BrokerError, Config, ConfigError, Login, Settings, DEFAULT_MOUNT,
+};

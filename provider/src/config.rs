@@ -1,7 +1,7 @@
 //! `provider "jit" { openbao { ... } }`. Without the block the provider is
 //! compile-only: nothing outside Terraform state is touched.
 
-use crate::broker::Config;
+use crate::broker::{Config, Settings};
 use crate::convert::value::{Type, Value};
 use crate::diag::{path, Diag};
 use crate::schema::{attr, Block, Mode, NestedBlock, Nesting, Schema};
@@ -41,13 +41,19 @@ pub fn schema() -> Schema {
                             "approle_mount",
                             s.clone(),
                             Mode::Optional,
-                            "Mount path of the AppRole auth method (default `approle`).",
+                            format!(
+                                "Mount path of the AppRole auth method (default `{}`).",
+                                crate::broker::DEFAULT_MOUNT
+                            ),
                         ),
                         attr(
                             "name_prefix",
                             s.clone(),
                             Mode::Optional,
-                            "Prefix of the policy and role names (default `jit-`).",
+                            format!(
+                                "Prefix of the policy and role names (default `{}`).",
+                                crate::broker::desired::DEFAULT_PREFIX
+                            ),
                         ),
                         attr(
                             "ca_cert",
@@ -63,44 +69,30 @@ pub fn schema() -> Schema {
     }
 }
 
-fn env(keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-}
-
-/// The broker settings, or `None` in compile-only mode. Unknown values
-/// (during validate) yield no error.
+/// The broker settings, or `None` in compile-only mode. Unset settings
+/// fall back to the environment (`jit_openbao::Settings::resolve`). Unknown
+/// values (during validate) yield no error.
 pub fn broker_config(config: &Value) -> Result<Option<Config>, Diag> {
     let b = config.get("openbao");
     if b.is_null() {
         return Ok(None);
     }
-    let get = |k: &str| b.get(k).as_str().map(String::from).filter(|v| !v.is_empty());
-    let address = get("address").or_else(|| env(&["BAO_ADDR", "VAULT_ADDR"])).ok_or_else(|| {
-        Diag::error("OpenBao address missing", "set `address` in the `openbao` block, or BAO_ADDR (or VAULT_ADDR)")
-            .at(path(&["openbao", "address"]))
-    })?;
-    if !(address.starts_with("http://") || address.starts_with("https://")) {
-        return Err(Diag::error("invalid OpenBao address", format!("`{address}` must start with http:// or https://"))
-            .at(path(&["openbao", "address"])));
-    }
-    let token = get("token").or_else(|| env(&["BAO_TOKEN", "VAULT_TOKEN"])).ok_or_else(|| {
-        Diag::error("OpenBao token missing", "set `token` in the `openbao` block, or BAO_TOKEN (or VAULT_TOKEN)")
-            .at(path(&["openbao", "token"]))
-    })?;
-    let name_prefix = get("name_prefix").unwrap_or_else(|| "jit-".into());
-    if !name_prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        return Err(Diag::error(
-            "invalid name_prefix",
-            "use lowercase letters, digits, `-` and `_` (OpenBao lower-cases policy names)",
-        )
-        .at(path(&["openbao", "name_prefix"])));
-    }
-    Ok(Some(Config {
-        address,
-        token,
-        namespace: get("namespace").or_else(|| env(&["BAO_NAMESPACE", "VAULT_NAMESPACE"])),
-        approle_mount: get("approle_mount").unwrap_or_else(|| "approle".into()),
-        name_prefix,
-        ca_cert_pem: get("ca_cert").or_else(|| env(&["BAO_CACERT_PEM"])),
-    }))
+    let get = |k: &str| b.get(k).as_str().map(String::from);
+    let settings = Settings {
+        address: get("address"),
+        token: get("token"),
+        token_env: None,
+        namespace: get("namespace"),
+        approle_mount: get("approle_mount"),
+        name_prefix: get("name_prefix"),
+        ca_cert_pem: get("ca_cert"),
+    };
+    settings.resolve(&|k| std::env::var(k).ok()).map(Some).map_err(|e| {
+        let summary = match e.setting() {
+            "address" => "OpenBao address missing or invalid",
+            "token" => "OpenBao token missing",
+            _ => "invalid name_prefix",
+        };
+        Diag::error(summary, format!("{e} (in the provider's `openbao` block)")).at(path(&["openbao", e.setting()]))
+    })
 }

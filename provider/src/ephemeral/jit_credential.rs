@@ -80,7 +80,7 @@ pub async fn open(ctx: &Ctx, config: Value) -> (Value, Vec<u8>, Vec<Diag>) {
     if !diags.is_empty() {
         return (Value::Null, Vec::new(), diags);
     }
-    let name = format!("{}{binding}", broker.config().name_prefix);
+    let name = broker.config().object_name(&binding);
     let role = match broker.read_role(&name).await {
         Ok(Some(r)) => r,
         Ok(None) => {

@@ -15,6 +15,8 @@
 use super::spec::import_by_name;
 use super::{compile, diagnostics, replace_on_name, shape, DocBuilder};
 use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
+use crate::broker::desired::{self, Declared, Present};
+use crate::broker::{AppRole, BrokerError};
 use crate::convert::value::{Type, Value};
 use crate::diag::{has_errors, path, Diag};
 use crate::schema::{attr, Block, Mode, Schema};
@@ -156,30 +158,22 @@ fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Optio
 
 /// The name prefix in use: the broker's, or the compile-only default.
 fn prefix(ctx: &Ctx) -> String {
-    ctx.broker.as_ref().map(|b| b.config().name_prefix.clone()).unwrap_or_else(|| "jit-".to_string())
+    ctx.broker.as_ref().map(|b| b.config().name_prefix.clone()).unwrap_or_else(|| desired::DEFAULT_PREFIX.to_string())
 }
 
-/// The OpenBao object name of a binding.
-fn object_name(ctx: &Ctx, state: &Value) -> Option<String> {
-    state.get("name").as_str().map(|n| format!("{}{n}", prefix(ctx)))
-}
-
-fn policy_ref(name: &str) -> String {
-    format!("sys/policies/acl/{name}")
-}
-
-fn role_ref(ctx: &Ctx, name: &str) -> String {
-    let mount = ctx.broker.as_ref().map(|b| b.config().approle_mount.trim_matches('/').to_string()).unwrap_or_default();
-    format!("auth/{mount}/role/{name}")
-}
-
-/// `openbao_objects` when the binding's objects exist.
-fn both(ctx: &Ctx, name: &str) -> Value {
-    Value::List(vec![Value::str(policy_ref(name)), Value::str(role_ref(ctx, name))])
-}
-
-fn broker_diag(e: &crate::broker::BrokerError, what: &str) -> Diag {
-    Diag::error(format!("OpenBao: cannot {what}"), e.to_string())
+/// The binding's OpenBao objects as its state declares them (broker mode
+/// with an OpenBao target only).
+fn declared(ctx: &Ctx, state: &Value) -> Option<Declared> {
+    let broker = ctx.broker.as_ref()?;
+    let binding = state.get("name").as_str()?;
+    let policy = state.get("openbao_policy_hcl").as_str()?;
+    Some(Declared {
+        binding: binding.to_string(),
+        name: broker.config().object_name(binding),
+        policy: policy.to_string(),
+        // Absent only in a state written by hand; then the role is rewritten.
+        role: state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default(),
+    })
 }
 
 /// Whether this state has an OpenBao target in broker mode.
@@ -187,42 +181,26 @@ fn brokered(ctx: &Ctx, state: &Value) -> bool {
     ctx.broker.is_some() && !state.get("openbao_policy_hcl").is_null()
 }
 
-/// Make OpenBao match `active` for this binding. Returns the objects that
-/// exist afterwards (so state matches the server even after a partial
-/// failure) and diagnostics.
+/// `openbao_objects`: references to the objects present.
+fn objects(ctx: &Ctx, name: &str, present: Present) -> Value {
+    let refs = ctx.broker.as_ref().map(|b| b.config().references(name, present)).unwrap_or_default();
+    Value::List(refs.into_iter().map(Value::str).collect())
+}
+
+fn broker_diag(e: &BrokerError, what: &str) -> Diag {
+    Diag::error(format!("OpenBao: cannot {what}"), e.to_string())
+}
+
+/// Make OpenBao hold this binding's objects exactly when `active`. Returns
+/// `openbao_objects` as they are afterwards (so state matches the server
+/// even after a partial failure) and diagnostics.
 async fn converge(ctx: &Ctx, state: &Value, active: bool) -> (Value, Vec<Diag>) {
-    let (Some(broker), Some(name)) = (ctx.broker.as_ref(), object_name(ctx, state)) else {
+    let (Some(broker), Some(d)) = (ctx.broker.as_ref(), declared(ctx, state)) else {
         return (Value::Null, Vec::new());
     };
-    if active {
-        let text = state.get("openbao_policy_hcl").as_str().unwrap_or("").to_string();
-        let role: Option<crate::broker::Role> =
-            state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok());
-        let Some(role) = role else {
-            return (Value::List(vec![]), vec![Diag::error("internal error", "the compiled AppRole role is missing")]);
-        };
-        if let Err(e) = broker.write_policy(&name, &text).await {
-            return (Value::List(vec![]), vec![broker_diag(&e, &format!("write policy `{name}`"))]);
-        }
-        if let Err(e) = broker.write_role(&name, &role).await {
-            return (
-                Value::List(vec![Value::str(policy_ref(&name))]),
-                vec![broker_diag(&e, &format!("write AppRole role `{name}`"))],
-            );
-        }
-        (both(ctx, &name), Vec::new())
-    } else {
-        if let Err(e) = broker.delete_role(&name).await {
-            return (both(ctx, &name), vec![broker_diag(&e, &format!("delete AppRole role `{name}`"))]);
-        }
-        if let Err(e) = broker.delete_policy(&name).await {
-            return (
-                Value::List(vec![Value::str(policy_ref(&name))]),
-                vec![broker_diag(&e, &format!("delete policy `{name}`"))],
-            );
-        }
-        (Value::List(vec![]), Vec::new())
-    }
+    let (present, failed) = desired::converge(broker.as_ref(), &d, active).await;
+    let diags = failed.map(|f| broker_diag(&f.error, &f.doing)).into_iter().collect();
+    (objects(ctx, &d.name, present), diags)
 }
 
 #[tonic::async_trait]
@@ -267,7 +245,7 @@ impl Resource for JitBinding {
         if !config.is_wholly_known() {
             return Vec::new();
         }
-        match compile_binding(config, "jit-") {
+        match compile_binding(config, desired::DEFAULT_PREFIX) {
             Ok(c) => c.diags,
             Err(d) => d,
         }
@@ -295,10 +273,13 @@ impl Resource for JitBinding {
         } else if planned.get("openbao_policy_hcl").is_null() {
             Value::Null
         } else {
-            match (status, object_name(ctx, &planned)) {
-                (Some(ir::Status::Active), Some(name)) => both(ctx, &name),
-                (Some(_), _) => Value::List(vec![]),
-                (None, _) => Value::Unknown,
+            match (status, planned.get("name").as_str()) {
+                (Some(s), Some(binding)) => {
+                    let name = desired::object_name(&prefix(ctx), binding);
+                    let exist = desired::should_exist(s);
+                    objects(ctx, &name, if exist { Present::BOTH } else { Present::NONE })
+                }
+                _ => Value::Unknown,
             }
         };
         planned.set("openbao_objects", objects);
@@ -332,7 +313,7 @@ impl Resource for JitBinding {
             private = private_bytes(now);
         }
         if brokered(ctx, &state) {
-            let active = state.get("status").as_str() == Some("active");
+            let active = state.get("status").as_str() == Some(ir::Status::Active.as_str());
             let (objects, d) = converge(ctx, &state, active).await;
             diags.extend(d);
             // Recorded as they are on the server, even after a partial failure.
@@ -346,45 +327,40 @@ impl Resource for JitBinding {
     async fn read(&self, ctx: &Ctx, mut state: Value, _private: Vec<u8>) -> ReadResp {
         let private = private_bytes(ctx.clock.now());
         let imported = state.get("role_spec").is_null();
-        let (Some(broker), Some(name)) = (ctx.broker.as_ref(), object_name(ctx, &state)) else {
+        let (Some(broker), Some(binding)) = (ctx.broker.as_ref(), state.get("name").as_str()) else {
             return ReadResp { state, private, diags: Vec::new() };
         };
         if !imported && state.get("openbao_policy_hcl").is_null() {
             // No OpenBao target: nothing to read.
             return ReadResp { state, private, diags: Vec::new() };
         }
-        let (policy, role) = match (broker.read_policy(&name).await, broker.read_role(&name).await) {
-            (Ok(p), Ok(r)) => (p, r),
-            (Err(e), _) | (_, Err(e)) => {
-                return ReadResp {
-                    state,
-                    private,
-                    diags: vec![broker_diag(&e, &format!("read the objects of `{name}`"))],
-                }
+        let name = broker.config().object_name(binding);
+        let live = match desired::read(broker.as_ref(), &name).await {
+            Ok(live) => live,
+            Err(e) => {
+                let diags = vec![broker_diag(&e, &format!("read the objects of `{name}`"))];
+                return ReadResp { state, private, diags };
             }
         };
         let recorded = state.get("openbao_objects").as_list().map(|l| !l.is_empty()).unwrap_or(false);
-        if policy.is_none() && role.is_none() && recorded {
+        if live.present() == Present::NONE && recorded {
             // Both objects were deleted outside Terraform: the binding is gone.
             return ReadResp { state: Value::Null, private, diags: Vec::new() };
         }
-        let mut objects = Vec::new();
-        if let Some(text) = &policy {
-            objects.push(Value::str(policy_ref(&name)));
-            let compiled = state.get("openbao_policy_hcl").as_str().unwrap_or("");
-            if crate::broker::normalise_policy(text) != crate::broker::normalise_policy(compiled) {
+        // What differs from the declaration shows as drift in the next plan.
+        if let Some(text) = &live.policy {
+            if !desired::same_policy(text, state.get("openbao_policy_hcl").as_str().unwrap_or("")) {
                 state.set("openbao_policy_hcl", Value::str(text.clone()));
             }
         }
-        if let Some(live) = &role {
-            objects.push(Value::str(role_ref(ctx, &name)));
-            let compiled: Option<crate::broker::Role> =
+        if let Some(role) = &live.role {
+            let compiled: Option<AppRole> =
                 state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok());
-            if compiled.as_ref() != Some(live) {
-                state.set("openbao_role", Value::str(serde_json::to_string(live).unwrap_or_default()));
+            if compiled.as_ref() != Some(role) {
+                state.set("openbao_role", Value::str(serde_json::to_string(role).unwrap_or_default()));
             }
         }
-        state.set("openbao_objects", Value::List(objects));
+        state.set("openbao_objects", objects(ctx, &name, live.present()));
         ReadResp { state, private, diags: Vec::new() }
     }
 
