@@ -1,17 +1,26 @@
-//! `jitc`: check, compile, explain and query `jit/v1` policy documents.
+//! `jitc`: check, compile, explain and query `jit/v1` policy documents, and
+//! compare them with git history and a live OpenBao server.
 //!
-//! Exit codes: 0 clean, 1 errors in the documents, 2 usage (bad arguments
-//! or unreadable paths).
+//! Each subcommand is one function returning an [`Outcome`] or a
+//! [`Failure`]; [`exit_code`] maps them to the exit codes each command
+//! documents:
+//!
+//! | command | 0 | 1 | 2 | 3 |
+//! |---|---|---|---|---|
+//! | check, compile, explain, who, schema | done | errors in the documents (schema: files out of date) | usage or I/O error | |
+//! | diff | done | usage, I/O, git or document error | | a change matched `--fail-on` |
+//! | drift | no drift | usage, I/O, OpenBao or document error | drift found | |
 
 mod drift;
 mod git;
 mod human;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use jit_policy::diag::Severity;
 use jit_policy::lower::Options;
 use jit_policy::target::Target;
-use jit_policy::{explain, ir, load, render, sarif, schema, source::SourceMap};
+use jit_policy::{explain, ir, load, render, sarif, schema, source::SourceMap, Compilation};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +31,26 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, validate and lint; exit 1 on errors.
+    Check(CheckArgs),
+    /// Lower every binding to its targets.
+    Compile(CompileArgs),
+    /// Say in words who may do what, where, when, for how long.
+    Explain(ExplainArgs),
+    /// Who holds access at an instant.
+    Who(WhoArgs),
+    /// The access diff between two git revisions (HEAD defaults to the working tree).
+    Diff(DiffArgs),
+    /// Compare compiled broker objects with a live OpenBao server: missing,
+    /// changed, expired-but-present and undeclared objects. Exit 2 on drift,
+    /// 1 on errors.
+    Drift(DriftArgs),
+    /// Write the generated JSON Schemas (or check them with --check).
+    Schema(SchemaArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -38,6 +67,11 @@ enum OutFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CompileFormat {
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum DiffFormat {
     Markdown,
     Json,
@@ -49,361 +83,338 @@ enum FailOn {
     Any,
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Parse, validate and lint; exit 1 on errors.
-    Check {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: CheckFormat,
-    },
-    /// Lower every binding to its targets.
-    Compile {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Targets to lower to, or `all` (repeat or separate with commas).
-        #[arg(long, default_value = "all", value_delimiter = ',')]
-        target: Vec<String>,
-        /// Only `json` is supported; kept for symmetry with the other commands.
-        #[arg(long, default_value = "json")]
-        format: String,
-        /// Write one file per binding and target under DIR instead of stdout.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Prefix of OpenBao policy and AppRole names.
-        #[arg(long, default_value = "jit-")]
-        openbao_prefix: String,
-    },
-    /// Say in words who may do what, where, when, for how long.
-    Explain {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Only bindings of this subject (name or any identity).
-        #[arg(long)]
-        subject: Option<String>,
-    },
-    /// Who holds access at an instant.
-    Who {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// RFC 3339 instant, e.g. 2026-12-01T10:00:00Z.
-        #[arg(long)]
-        at: String,
-        /// Only bindings whose role covers this resource (globs in the role match).
-        #[arg(long)]
-        resource: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: OutFormat,
-    },
-    /// The access diff between two git revisions (HEAD defaults to the working tree).
-    Diff {
-        /// BASE revision, optional HEAD revision, then policy paths.
-        #[arg(required = true, num_args = 2..)]
-        args: Vec<String>,
-        #[arg(long, value_enum, default_value = "markdown")]
-        format: DiffFormat,
-        /// Exit 3 when a change widens access (`widen`) or on any change (`any`).
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOn>,
-    },
-    /// Compare compiled broker objects with a live OpenBao server: missing,
-    /// changed, expired-but-present and undeclared objects. Exit 2 on drift.
-    Drift {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long)]
-        openbao_addr: String,
-        /// Environment variable holding the token (default BAO_TOKEN, then VAULT_TOKEN).
-        #[arg(long)]
-        token_env: Option<String>,
-        #[arg(long, default_value = "jit-")]
-        name_prefix: String,
-        #[arg(long, default_value = "approle")]
-        approle_mount: String,
-        #[arg(long)]
-        namespace: Option<String>,
-        /// Evaluate bindings at this instant instead of now (RFC 3339).
-        #[arg(long)]
-        at: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: OutFormat,
-    },
-    /// Write the generated JSON Schemas (or check them with --check).
-    Schema {
-        #[arg(long, default_value = "schemas")]
-        out: PathBuf,
-        /// Fail if the files on disk differ from the generated ones.
-        #[arg(long)]
-        check: bool,
-    },
+#[derive(Args)]
+struct CheckArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: CheckFormat,
+}
+
+/// `--target` choices: every registered target, and `all`.
+fn target_choices() -> PossibleValuesParser {
+    PossibleValuesParser::new(Target::ALL.iter().map(|t| t.as_str()).chain(["all"]))
+}
+
+#[derive(Args)]
+struct CompileArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Targets to lower to (repeat or separate with commas).
+    #[arg(long, default_value = "all", value_delimiter = ',', value_parser = target_choices())]
+    target: Vec<String>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: CompileFormat,
+    /// Write one file per binding and target under DIR instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Prefix of OpenBao policy and AppRole names [default: jit-].
+    #[arg(long)]
+    openbao_prefix: Option<String>,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Only bindings of this subject (name or any identity).
+    #[arg(long)]
+    subject: Option<String>,
+}
+
+#[derive(Args)]
+struct WhoArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// RFC 3339 instant, e.g. 2026-12-01T10:00:00Z.
+    #[arg(long)]
+    at: String,
+    /// Only bindings whose role covers this resource (globs in the role match).
+    #[arg(long)]
+    resource: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: OutFormat,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// BASE revision, optional HEAD revision, then policy paths.
+    #[arg(required = true, num_args = 2..)]
+    args: Vec<String>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: DiffFormat,
+    /// Exit 3 when a change widens access (`widen`) or on any change (`any`).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+}
+
+#[derive(Args)]
+struct DriftArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// OpenBao address [default: BAO_ADDR, then VAULT_ADDR].
+    #[arg(long)]
+    openbao_addr: Option<String>,
+    /// Environment variable holding the token [default: BAO_TOKEN, then VAULT_TOKEN].
+    #[arg(long)]
+    token_env: Option<String>,
+    /// Prefix of the managed policy and role names [default: jit-].
+    #[arg(long)]
+    name_prefix: Option<String>,
+    /// Mount path of the AppRole auth method [default: approle].
+    #[arg(long)]
+    approle_mount: Option<String>,
+    /// OpenBao namespace [default: BAO_NAMESPACE, then VAULT_NAMESPACE].
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Evaluate bindings at this instant instead of now (RFC 3339).
+    #[arg(long)]
+    at: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: OutFormat,
+}
+
+#[derive(Args)]
+struct SchemaArgs {
+    #[arg(long, default_value = "schemas")]
+    out: PathBuf,
+    /// Fail if the files on disk differ from the generated ones.
+    #[arg(long)]
+    check: bool,
+}
+
+/// How a command that ran to its end ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Done: clean documents, no drift, no matching change.
+    Done,
+    /// The documents have errors (or, for `schema --check`, the files are
+    /// out of date); they were reported.
+    Invalid,
+    /// `drift`: the live objects differ from the declared ones.
+    Drift,
+    /// `diff --fail-on`: a change matched.
+    Matched,
+}
+
+/// Why a command could not run to its end.
+#[derive(Debug)]
+enum Failure {
+    /// Bad arguments.
+    Usage(String),
+    /// Reading or writing files, running git, talking to OpenBao.
+    Io(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(m) | Failure::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+type Run = Result<Outcome, Failure>;
+
+/// Which exit codes a command uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// check, compile, explain, who, schema: 2 for usage and I/O errors.
+    Compiler,
+    /// diff: 1 for every error, 3 when `--fail-on` matches.
+    Diff,
+    /// drift: 1 for every error, 2 only for drift.
+    Drift,
+}
+
+impl Family {
+    fn of_name(subcommand: Option<&str>) -> Family {
+        match subcommand {
+            Some("diff") => Family::Diff,
+            Some("drift") => Family::Drift,
+            _ => Family::Compiler,
+        }
+    }
+}
+
+/// The documented exit code of a command's result.
+fn exit_code(family: Family, result: &Run) -> u8 {
+    match (result, family) {
+        (Ok(Outcome::Done), _) => 0,
+        (Ok(Outcome::Invalid), _) => 1,
+        (Ok(Outcome::Drift), _) => 2,
+        (Ok(Outcome::Matched), _) => 3,
+        (Err(_), Family::Compiler) => 2,
+        (Err(_), Family::Diff | Family::Drift) => 1,
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn parse_targets(list: &[String]) -> anyhow::Result<Vec<Target>> {
-    let mut out = Vec::new();
-    for t in list.iter().map(|s| s.trim()) {
-        if t == "all" {
-            return Ok(Target::ALL.to_vec());
-        }
-        match Target::parse(t) {
-            Some(t) if !out.contains(&t) => out.push(t),
-            Some(_) => {}
-            None => {
-                let names: Vec<&str> = Target::ALL.iter().map(|t| t.as_str()).collect();
-                anyhow::bail!("unknown target `{t}`: expected {} or all", names.join(", "))
+            let _ = e.print();
+            if !e.use_stderr() {
+                // --help and --version.
+                return ExitCode::SUCCESS;
             }
+            // The subcommand named on the command line decides the code.
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            let family = Family::of_name(args.iter().find(|a| !a.starts_with('-')).map(String::as_str));
+            return ExitCode::from(exit_code(family, &Err(Failure::Usage(e.to_string()))));
         }
+    };
+    let (family, result) = match cli.command {
+        Command::Check(a) => (Family::Compiler, check(a)),
+        Command::Compile(a) => (Family::Compiler, compile(a)),
+        Command::Explain(a) => (Family::Compiler, explain(a)),
+        Command::Who(a) => (Family::Compiler, who(a)),
+        Command::Schema(a) => (Family::Compiler, schema_files(a)),
+        Command::Diff(a) => (Family::Diff, diff(a)),
+        Command::Drift(a) => (Family::Drift, drift(a)),
+    };
+    if let Err(e) = &result {
+        eprintln!("error: {e}");
     }
-    Ok(out)
+    ExitCode::from(exit_code(family, &result))
 }
 
-fn load(paths: &[PathBuf]) -> anyhow::Result<SourceMap> {
-    let sources = load::load_paths(paths)?;
+/// Read the documents under `paths`.
+fn load(paths: &[PathBuf]) -> Result<SourceMap, Failure> {
+    let sources = load::load_paths(paths).map_err(|e| Failure::Io(e.to_string()))?;
     if sources.is_empty() {
-        anyhow::bail!("no policy documents (*.hcl, *.yaml, *.yml) found under the given paths");
+        return Err(Failure::Usage("no policy documents (*.hcl, *.yaml, *.yml) found under the given paths".into()));
     }
     Ok(sources)
 }
 
-fn out(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+/// Compile for `targets`; on errors, report them and return `None`.
+fn compile_or_report(paths: &[PathBuf], targets: &[Target], opts: &Options) -> Result<Option<Compilation>, Failure> {
+    let c = jit_policy::compile(load(paths)?, targets, opts);
+    if c.has_errors() {
+        eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+        return Ok(None);
+    }
+    Ok(Some(c))
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Check { paths, format } => {
-            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
-            match format {
-                CheckFormat::Human => {
-                    let text = human::render_all(&c.diagnostics, &c.sources);
-                    eprint!("{text}");
-                    let errors = c.diagnostics.errors().count();
-                    let warnings = c.diagnostics.warnings().count();
-                    eprintln!(
-                        "{}: {} file(s), {} binding(s), {errors} error(s), {warnings} warning(s)",
-                        if errors > 0 { "failed" } else { "ok" },
-                        c.sources.len(),
-                        c.model.bindings.len()
-                    );
-                }
-                CheckFormat::Json => {
-                    let (errors, warnings): (Vec<_>, Vec<_>) =
-                        c.diagnostics.iter().map(|d| d.locate(&c.sources)).partition(|l| l.severity == Severity::Error);
-                    out(&render::pretty(&json!({"errors": errors, "warnings": warnings})))?;
-                }
-                CheckFormat::Sarif => out(&render::pretty(&sarif::to_sarif(c.diagnostics.iter(), &c.sources)))?,
-            }
-            Ok(exit(c.has_errors()))
-        }
-        Command::Compile { paths, target, format, out: dir, openbao_prefix } => {
-            if format != "json" {
-                anyhow::bail!("unknown format `{format}`: compile writes json");
-            }
-            let targets = parse_targets(&target)?;
-            let opts = Options { openbao_prefix };
-            let c = jit_policy::compile(load(&paths)?, &targets, &opts);
+fn out(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")))
+}
+
+fn instant(flag: &str, value: &str) -> Result<jiff::Timestamp, Failure> {
+    value.parse().map_err(|e| {
+        Failure::Usage(format!("`--{flag} {value}` is not an RFC 3339 instant ({e}); write e.g. 2026-12-01T10:00:00Z"))
+    })
+}
+
+fn check(a: CheckArgs) -> Run {
+    let c = jit_policy::compile(load(&a.paths)?, Target::ALL, &Options::default());
+    match a.format {
+        CheckFormat::Human => {
             eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-            if c.has_errors() {
-                eprintln!("failed: {} error(s); nothing was written", c.diagnostics.errors().count());
-                return Ok(ExitCode::from(1));
-            }
-            match dir {
-                None => {
-                    let stdout = std::io::stdout().lock();
-                    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
-                    render::write_compile_json(&mut w, &c.outputs)?;
-                    w.flush()?;
-                }
-                Some(dir) => {
-                    let mut n = 0;
-                    for l in &c.outputs {
-                        for (rel, text) in render::binding_files(l) {
-                            write_file(&dir.join(rel), &text)?;
-                            n += 1;
-                        }
-                    }
-                    eprintln!("wrote {n} file(s) for {} binding(s) under {}", c.outputs.len(), dir.display());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let errors = c.diagnostics.errors().count();
+            let warnings = c.diagnostics.warnings().count();
+            eprintln!(
+                "{}: {} file(s), {} binding(s), {errors} error(s), {warnings} warning(s)",
+                if errors > 0 { "failed" } else { "ok" },
+                c.sources.len(),
+                c.model.bindings.len()
+            );
         }
-        Command::Explain { paths, subject } => {
-            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
-            if c.has_errors() {
-                eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-                return Ok(ExitCode::from(1));
-            }
-            let text = explain::explain(&c.model, subject.as_deref());
-            if text.is_empty() {
-                eprintln!("no bindings{}", subject.map(|s| format!(" for subject `{s}`")).unwrap_or_default());
-            }
-            out(&text)?;
-            Ok(ExitCode::SUCCESS)
+        CheckFormat::Json => {
+            let (errors, warnings): (Vec<_>, Vec<_>) =
+                c.diagnostics.iter().map(|d| d.locate(&c.sources)).partition(|l| l.severity == Severity::Error);
+            out(&render::pretty(&json!({"errors": errors, "warnings": warnings})))?;
         }
-        Command::Who { paths, at, resource, format } => {
-            let at: jiff::Timestamp = at.parse().map_err(|e| {
-                anyhow::anyhow!("`--at {at}` is not an RFC 3339 instant ({e}); write e.g. 2026-12-01T10:00:00Z")
-            })?;
-            let c = jit_policy::compile(load(&paths)?, Target::ALL, &Options::default());
-            if c.has_errors() {
-                eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-                return Ok(ExitCode::from(1));
-            }
-            let active: Vec<&ir::Binding> = c
-                .model
-                .bindings
-                .iter()
-                .filter(|b| ir::is_active(b, at))
-                .filter(|b| {
-                    resource
-                        .as_deref()
-                        .is_none_or(|r| explain::resources(b).iter().any(|(_, p)| explain::resource_matches(p, r)))
-                })
-                .collect();
-            match format {
-                OutFormat::Json => {
-                    let items: Vec<_> = active.iter().map(|b| who_json(b)).collect();
-                    out(&render::pretty(&json!({"at": at.to_string(), "active": items})))?;
-                }
-                OutFormat::Human => {
-                    if active.is_empty() {
-                        out(&format!("nobody holds access at {at}\n"))?;
-                    }
-                    for b in active {
-                        out(&format!(
-                            "{}  {} `{}`  role `{}` until {}\n",
-                            b.name,
-                            b.subject.kind.as_str(),
-                            b.subject.name,
-                            b.role.name,
-                            b.expires_at
-                        ))?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        CheckFormat::Sarif => out(&render::pretty(&sarif::to_sarif(c.diagnostics.iter(), &c.sources)))?,
+    }
+    Ok(if c.has_errors() { Outcome::Invalid } else { Outcome::Done })
+}
+
+fn compile(a: CompileArgs) -> Run {
+    let CompileFormat::Json = a.format;
+    let targets: Vec<Target> = if a.target.iter().any(|t| t == "all") {
+        Target::ALL.to_vec()
+    } else {
+        Target::ALL.iter().copied().filter(|t| a.target.iter().any(|n| n == t.as_str())).collect()
+    };
+    let mut opts = Options::default();
+    if let Some(p) = a.openbao_prefix {
+        opts.openbao_prefix = p;
+    }
+    let c = jit_policy::compile(load(&a.paths)?, &targets, &opts);
+    eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+    if c.has_errors() {
+        eprintln!("failed: {} error(s); nothing was written", c.diagnostics.errors().count());
+        return Ok(Outcome::Invalid);
+    }
+    let io = |e: std::io::Error| Failure::Io(e.to_string());
+    match a.out {
+        None => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            render::write_compile_json(&mut w, &c.outputs).and_then(|()| w.flush()).map_err(io)?;
         }
-        Command::Diff { args, format, fail_on } => {
-            // Exit 1 on errors (bad revisions, unreadable documents), as the
-            // diff contract says; 3 is reserved for --fail-on.
-            let (base, head, paths) = match git::split_args(&args) {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
-            let compile_side = |rev: Option<&str>| -> anyhow::Result<Result<jit_policy::Compilation, String>> {
-                let sources = git::load(rev, &paths)?;
-                let c = jit_policy::analyze(sources);
-                if c.has_errors() {
-                    return Ok(Err(human::render_all(&c.diagnostics, &c.sources)));
-                }
-                Ok(Ok(c))
-            };
-            let sides = compile_side(Some(&base)).and_then(|a| Ok((a, compile_side(head.as_deref())?)));
-            let sides = match sides {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            let (a, b) = match sides {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(e), _) => {
-                    eprint!("{e}");
-                    eprintln!("failed: the documents at `{base}` do not compile");
-                    return Ok(ExitCode::from(1));
-                }
-                (_, Err(e)) => {
-                    eprint!("{e}");
-                    eprintln!("failed: the documents at {head_label} do not compile");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            let changes = jit_policy::diff::diff(&a.model, &b.model);
-            match format {
-                DiffFormat::Markdown => out(&jit_policy::diff::markdown(&changes, &base, &head_label))?,
-                DiffFormat::Json => {
-                    out(&render::pretty(&json!({"base": base, "head": head_label, "changes": changes})))?
+        Some(dir) => {
+            let mut n = 0;
+            for l in &c.outputs {
+                for (rel, text) in render::binding_files(l) {
+                    write_file(&dir.join(rel), &text)?;
+                    n += 1;
                 }
             }
-            let hit = match fail_on {
-                Some(FailOn::Any) => !changes.is_empty(),
-                Some(FailOn::Widen) => changes.iter().any(|c| c.widens),
-                None => false,
-            };
-            Ok(if hit { ExitCode::from(3) } else { ExitCode::SUCCESS })
-        }
-        Command::Drift { paths, openbao_addr, token_env, name_prefix, approle_mount, namespace, at, format } => {
-            let at: jiff::Timestamp = match at {
-                Some(a) => a.parse().map_err(|e| anyhow::anyhow!("`--at {a}` is not an RFC 3339 instant ({e})"))?,
-                None => jiff::Timestamp::now(),
-            };
-            let settings = jit_openbao::Settings {
-                address: Some(openbao_addr),
-                token: None,
-                token_env,
-                namespace,
-                approle_mount: Some(approle_mount),
-                name_prefix: Some(name_prefix.clone()),
-                ca_cert_pem: None,
-            };
-            let config = settings.resolve(&|k| std::env::var(k).ok()).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let opts = Options { openbao_prefix: config.name_prefix.clone() };
-            let c = jit_policy::compile(load(&paths)?, &[Target::Openbao], &opts);
-            if c.has_errors() {
-                eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-                return Ok(ExitCode::from(1));
-            }
-            let findings = match drift::run(&c, config, at) {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            match format {
-                OutFormat::Json => out(&render::pretty(&json!({"at": at.to_string(), "drift": findings})))?,
-                OutFormat::Human => out(&drift::human(&findings, at))?,
-            }
-            Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
-        }
-        Command::Schema { out: dir, check } => {
-            let mut stale = Vec::new();
-            for (name, text) in schema::files() {
-                let path = dir.join(name);
-                if check {
-                    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                        stale.push(path.display().to_string());
-                    }
-                } else {
-                    write_file(&path, &text)?;
-                }
-            }
-            if !stale.is_empty() {
-                eprintln!("out of date: {} (run `jitc schema --out {}`)", stale.join(", "), dir.display());
-                return Ok(ExitCode::from(1));
-            }
-            Ok(ExitCode::SUCCESS)
+            eprintln!("wrote {n} file(s) for {} binding(s) under {}", c.outputs.len(), dir.display());
         }
     }
+    Ok(Outcome::Done)
+}
+
+fn explain(a: ExplainArgs) -> Run {
+    let Some(c) = compile_or_report(&a.paths, Target::ALL, &Options::default())? else {
+        return Ok(Outcome::Invalid);
+    };
+    let text = explain::explain(&c.model, a.subject.as_deref());
+    if text.is_empty() {
+        eprintln!("no bindings{}", a.subject.map(|s| format!(" for subject `{s}`")).unwrap_or_default());
+    }
+    out(&text)?;
+    Ok(Outcome::Done)
+}
+
+fn who(a: WhoArgs) -> Run {
+    let at = instant("at", &a.at)?;
+    let Some(c) = compile_or_report(&a.paths, Target::ALL, &Options::default())? else {
+        return Ok(Outcome::Invalid);
+    };
+    let covers = |b: &ir::Binding| {
+        a.resource.as_deref().is_none_or(|r| explain::resources(b).iter().any(|(_, p)| explain::resource_matches(p, r)))
+    };
+    let active: Vec<&ir::Binding> = c.model.bindings.iter().filter(|b| ir::is_active(b, at) && covers(b)).collect();
+    match a.format {
+        OutFormat::Json => {
+            let items: Vec<_> = active.iter().map(|b| who_json(b)).collect();
+            out(&render::pretty(&json!({"at": at.to_string(), "active": items})))?;
+        }
+        OutFormat::Human => {
+            let mut text = String::new();
+            if active.is_empty() {
+                text.push_str(&format!("nobody holds access at {at}\n"));
+            }
+            for b in active {
+                text.push_str(&format!(
+                    "{}  {} `{}`  role `{}` until {}\n",
+                    b.name,
+                    b.subject.kind.as_str(),
+                    b.subject.name,
+                    b.role.name,
+                    b.expires_at
+                ));
+            }
+            out(&text)?;
+        }
+    }
+    Ok(Outcome::Done)
 }
 
 fn who_json(b: &ir::Binding) -> serde_json::Value {
@@ -418,22 +429,124 @@ fn who_json(b: &ir::Binding) -> serde_json::Value {
     })
 }
 
-fn exit(errors: bool) -> ExitCode {
-    if errors {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+fn diff(a: DiffArgs) -> Run {
+    let git_failure = |e: anyhow::Error| Failure::Io(format!("{e:#}"));
+    let (base, head, paths) = git::split_args(&a.args).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
+    let side = |rev: Option<&str>, label: &str| -> Result<Option<Compilation>, Failure> {
+        let c = jit_policy::analyze(git::load(rev, &paths).map_err(git_failure)?);
+        if c.has_errors() {
+            eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+            eprintln!("failed: the documents at {label} do not compile");
+            return Ok(None);
+        }
+        Ok(Some(c))
+    };
+    let (Some(old), Some(new)) = (side(Some(&base), &format!("`{base}`"))?, side(head.as_deref(), &head_label)?) else {
+        return Ok(Outcome::Invalid);
+    };
+    let changes = jit_policy::diff::diff(&old.model, &new.model);
+    match a.format {
+        DiffFormat::Markdown => out(&jit_policy::diff::markdown(&changes, &base, &head_label))?,
+        DiffFormat::Json => out(&render::pretty(&json!({"base": base, "head": head_label, "changes": changes})))?,
     }
+    let matched = match a.fail_on {
+        Some(FailOn::Any) => !changes.is_empty(),
+        Some(FailOn::Widen) => changes.iter().any(|c| c.widens),
+        None => false,
+    };
+    Ok(if matched { Outcome::Matched } else { Outcome::Done })
+}
+
+fn drift(a: DriftArgs) -> Run {
+    let at = match &a.at {
+        Some(v) => instant("at", v)?,
+        None => jiff::Timestamp::now(),
+    };
+    let settings = jit_openbao::Settings {
+        address: a.openbao_addr,
+        token: None,
+        token_env: a.token_env,
+        namespace: a.namespace,
+        approle_mount: a.approle_mount,
+        name_prefix: a.name_prefix,
+        ca_cert_pem: None,
+    };
+    let config = settings.resolve(&|k| std::env::var(k).ok()).map_err(|e| {
+        let flag = match e.setting() {
+            "address" => "openbao-addr",
+            "token" => "token-env",
+            _ => "name-prefix",
+        };
+        Failure::Usage(format!("{e} (see `--{flag}`)"))
+    })?;
+    let opts = Options { openbao_prefix: config.name_prefix.clone() };
+    let Some(c) = compile_or_report(&a.paths, &[Target::Openbao], &opts)? else {
+        return Ok(Outcome::Invalid);
+    };
+    let findings = drift::run(&c, config, at).map_err(Failure::Io)?;
+    match a.format {
+        OutFormat::Json => out(&render::pretty(&json!({"at": at.to_string(), "drift": findings})))?,
+        OutFormat::Human => out(&drift::human(&findings, at))?,
+    }
+    Ok(if findings.is_empty() { Outcome::Done } else { Outcome::Drift })
+}
+
+fn schema_files(a: SchemaArgs) -> Run {
+    let mut stale = Vec::new();
+    for (name, text) in schema::files() {
+        let path = a.out.join(name);
+        if a.check {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                stale.push(path.display().to_string());
+            }
+        } else {
+            write_file(&path, &text)?;
+        }
+    }
+    if !stale.is_empty() {
+        eprintln!("out of date: {} (run `jitc schema --out {}`)", stale.join(", "), a.out.display());
+        return Ok(Outcome::Invalid);
+    }
+    Ok(Outcome::Done)
 }
 
 /// Write through a temporary file and rename, so a failure never leaves a
 /// half-written file.
-fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure::Io(format!("cannot write `{}`: {e}", path.display()));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent).map_err(io)?;
     }
     let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_per_family() {
+        let usage = || Err(Failure::Usage(String::new()));
+        let io = || Err(Failure::Io(String::new()));
+        for family in [Family::Compiler, Family::Diff, Family::Drift] {
+            assert_eq!(exit_code(family, &Ok(Outcome::Done)), 0);
+            assert_eq!(exit_code(family, &Ok(Outcome::Invalid)), 1);
+        }
+        assert_eq!(exit_code(Family::Compiler, &usage()), 2);
+        assert_eq!(exit_code(Family::Compiler, &io()), 2);
+        assert_eq!(exit_code(Family::Diff, &usage()), 1);
+        assert_eq!(exit_code(Family::Diff, &Ok(Outcome::Matched)), 3);
+        assert_eq!(exit_code(Family::Drift, &usage()), 1);
+        assert_eq!(exit_code(Family::Drift, &io()), 1);
+        assert_eq!(exit_code(Family::Drift, &Ok(Outcome::Drift)), 2);
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -84,6 +84,24 @@ fn check_sarif_is_2_1_0() {
     assert_eq!(rules[idx]["id"], r["ruleId"]);
 }
 
+/// `jitc` with the OpenBao variables cleared.
+fn jitc_without_openbao_env(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jitc"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("BAO_ADDR")
+        .env_remove("VAULT_ADDR")
+        .env_remove("BAO_TOKEN")
+        .env_remove("VAULT_TOKEN")
+        .output()
+        .expect("jitc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn usage_errors_exit_two() {
     assert_eq!(jitc(&[]).0, 2);
@@ -93,6 +111,73 @@ fn usage_errors_exit_two() {
     assert_eq!(jitc(&["compile", "examples/policies", "--target", "ibm"]).0, 2);
     assert_eq!(jitc(&["who", "examples/policies", "--at", "yesterday"]).0, 2);
     assert_eq!(jitc(&["check", "README.md"]).0, 2);
+}
+
+/// Every command's usage and I/O errors exit with the code it documents:
+/// 2 for the compiler commands, 1 for `diff` and `drift` (where 2 and 3
+/// mean drift found and `--fail-on` matched).
+#[test]
+fn each_command_exits_as_documented_on_usage_and_io_errors() {
+    let missing = "does/not/exist";
+    let cases: &[(&[&str], i32)] = &[
+        (&["check", missing], 2),
+        (&["compile", missing], 2),
+        (&["explain", missing], 2),
+        (&["who", missing, "--at", "2026-12-01T00:00:00Z"], 2),
+        (&["who", "examples/policies"], 2),
+        (&["schema", "--check", "--out", missing], 1),
+        (&["diff", "HEAD", missing], 1),
+        (&["diff", "no-such-revision", "examples/policies"], 1),
+        (&["diff", "HEAD"], 1),
+        (&["drift", missing, "--openbao-addr", "http://127.0.0.1:9", "--token-env", "PATH"], 1),
+        (&["drift", "examples/policies"], 1),
+        (&["drift", "examples/policies", "--openbao-addr", "http://127.0.0.1:9"], 1),
+        (&["drift", "examples/policies", "--openbao-addr", "127.0.0.1:9", "--token-env", "PATH"], 1),
+        (
+            &[
+                "drift",
+                "examples/policies",
+                "--openbao-addr",
+                "http://127.0.0.1:9",
+                "--token-env",
+                "PATH",
+                "--at",
+                "now",
+            ],
+            1,
+        ),
+        // Unreachable server: an error, not drift.
+        (&["drift", "examples/policies", "--openbao-addr", "http://127.0.0.1:9", "--token-env", "PATH"], 1),
+        (&["drift"], 1),
+        (&["drift", "examples/policies", "--format", "yaml"], 1),
+    ];
+    for (args, want) in cases {
+        let (code, out, err) = jitc_without_openbao_env(args);
+        assert_eq!(code, *want, "jitc {}: {err}", args.join(" "));
+        assert!(out.is_empty(), "jitc {}: printed {out}", args.join(" "));
+        assert!(!err.trim().is_empty(), "jitc {}: no message", args.join(" "));
+    }
+    // The OS error is said once.
+    let (_, _, err) = jitc(&["check", missing]);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let (_, _, err) =
+        jitc_without_openbao_env(&["drift", missing, "--openbao-addr", "http://x", "--token-env", "PATH"]);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    // No token names where to give one.
+    let (_, _, err) = jitc_without_openbao_env(&["drift", "examples/policies", "--openbao-addr", "http://127.0.0.1:9"]);
+    assert!(err.contains("BAO_TOKEN") && err.contains("--token-env"), "{err}");
+}
+
+#[test]
+fn check_json_names_the_target_of_target_findings() {
+    let (code, out, _) = jitc(&["check", "examples/policies", "--format", "json"]);
+    assert_eq!(code, 0);
+    let warnings = json(&out)["warnings"].as_array().cloned().expect("warnings");
+    let gcp = warnings.iter().find(|w| w["code"] == "JIT101").expect("a GCP requirement warning in the examples");
+    assert_eq!(gcp["target"], "gcp");
+    assert!(gcp["message"].as_str().is_some_and(|m| m.starts_with("gcp: ")), "{gcp}");
+    let unused = warnings.iter().find(|w| w["code"] == "JIT105");
+    assert!(unused.is_none_or(|w| w.get("target").is_none()), "{unused:?}");
 }
 
 #[test]

@@ -4,11 +4,12 @@
 use crate::source::{SourceFile, SourceMap, Syntax};
 use std::path::{Path, PathBuf};
 
-/// A path that could not be read.
+/// A path that could not be read. The OS error is part of the message, not
+/// a separate cause, so error chains print it once.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read `{path}`: {source}")]
-    Io { path: String, source: std::io::Error },
+    #[error("cannot read `{path}`: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("`{path}` is not a policy document: expected a `.hcl`, `.yaml` or `.yml` file")]
     NotAPolicy { path: String },
     #[error("`{path}` is not valid UTF-8")]
@@ -20,7 +21,7 @@ pub enum LoadError {
 pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, LoadError> {
     let mut files = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io { path: p.display().to_string(), source: e })?;
+        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io { path: p.display().to_string(), cause: e })?;
         if meta.is_dir() {
             walk(p, 0, &mut files)?;
         } else if Syntax::from_path(p).is_some() {
@@ -46,7 +47,7 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// Read one file as a source.
 pub fn read_file(path: &Path) -> Result<SourceFile, LoadError> {
     let syntax = Syntax::from_path(path).ok_or_else(|| LoadError::NotAPolicy { path: path.display().to_string() })?;
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io { path: path.display().to_string(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io { path: path.display().to_string(), cause: e })?;
     let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.display().to_string() })?;
     let mut f = SourceFile::new(path.display().to_string(), syntax, text);
     f.path = path.to_path_buf();
@@ -57,7 +58,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), LoadErro
     if depth > 32 {
         return Ok(());
     }
-    let io = |e| LoadError::Io { path: dir.display().to_string(), source: e };
+    let io = |e| LoadError::Io { path: dir.display().to_string(), cause: e };
     let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
