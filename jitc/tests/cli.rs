@@ -24,10 +24,11 @@ fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
 }
 
-const BAD: &str = "tests/bad";
+const BAD: &str = "policy-compiler/tests/bad";
 
 fn a_bad_file() -> String {
-    let mut v: Vec<_> = std::fs::read_dir(root().join(BAD)).expect("tests/bad").flatten().map(|e| e.path()).collect();
+    let mut v: Vec<_> =
+        std::fs::read_dir(root().join(BAD)).expect("policy-compiler/tests/bad").flatten().map(|e| e.path()).collect();
     v.sort();
     v.into_iter()
         .find(|p| {
@@ -35,7 +36,7 @@ fn a_bad_file() -> String {
                 && std::fs::read_to_string(p).unwrap_or_default().contains("JIT010")
         })
         .map(|p| p.display().to_string())
-        .expect("a JIT010 document in tests/bad")
+        .expect("a JIT010 document in policy-compiler/tests/bad")
 }
 
 #[test]

@@ -12,6 +12,32 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The compiler's own test data: `policy-compiler/tests/<dir>`.
+pub fn data(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir)
+}
+
+/// The path of `p` relative to the repository root, for names.
+pub fn relative(p: &Path) -> String {
+    p.strip_prefix(root()).unwrap_or(p).display().to_string()
+}
+
+/// One test per file: a trial named `<kind>::<file relative to dir>`.
+pub fn per_file(
+    kind: &str,
+    dir: &Path,
+    files: Vec<PathBuf>,
+    test: fn(&Path) -> Result<(), libtest_mimic::Failed>,
+) -> Vec<libtest_mimic::Trial> {
+    files
+        .into_iter()
+        .map(|f| {
+            let name = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
+            libtest_mimic::Trial::test(format!("{kind}::{name}"), move || test(&f))
+        })
+        .collect()
+}
+
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     load::policy_files(dir).unwrap_or_else(|e| panic!("{e}"))
 }

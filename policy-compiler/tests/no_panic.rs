@@ -45,7 +45,7 @@ const TOKENS: &[&str] = &[
 ];
 
 fn corpus() -> Vec<(Syntax, String)> {
-    let mut files = files_under(&root().join("tests/corpus"));
+    let mut files = files_under(&data("corpus"));
     files.extend(files_under(&root().join("examples/policies")));
     files
         .into_iter()

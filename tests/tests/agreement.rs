@@ -1,7 +1,8 @@
-//! Target agreement: at sampled instants, the generated GCP condition (run
-//! by a real CEL engine, cel-python) and the generated AWS `aws:CurrentTime`
-//! conditions (evaluated here from the policy JSON alone) must both equal
-//! `ir::is_active`. Any mismatch fails.
+//! Target agreement: at sampled instants, every target's compiled output,
+//! decided by an engine that reads only that output, must equal
+//! `ir::is_active`. The engines are a table (`ORACLES`: target, engine):
+//! GCP's CEL condition by cel-python, AWS's `aws:CurrentTime` bounds by this
+//! test's own reading of the policy JSON. Any mismatch fails.
 //!
 //! Documents: the snapshot corpus plus a generated set that stresses
 //! overnight windows, minute-level boundaries, several zones and the DST
@@ -59,27 +60,88 @@ fn generated() -> String {
     s
 }
 
-/// Every binding of a compilation with its GCP expression and AWS policy.
+/// An independent engine that decides, from one target's compiled output
+/// alone, whether a binding grants access at an instant. The agreement test
+/// runs every row of [`ORACLES`]; a new target adds a row.
+trait Oracle: Sync {
+    /// The target whose output the engine reads.
+    fn target(&self) -> Target;
+    /// The engine, as failures and the summary name it.
+    fn engine(&self) -> &'static str;
+    /// For each case (the binding's compiled JSON and instants), whether the
+    /// output allows a request at each instant.
+    fn decide(&self, cases: &[(&Value, &[Timestamp])]) -> Vec<Vec<bool>>;
+}
+
+/// GCP: the CEL condition, run by cel-python (the CEL reference semantics,
+/// zone-aware `getDayOfWeek`, `getHours`, `getMinutes`).
+struct CelPython;
+
+impl Oracle for CelPython {
+    fn target(&self) -> Target {
+        Target::Gcp
+    }
+    fn engine(&self) -> &'static str {
+        "cel-python"
+    }
+    fn decide(&self, cases: &[(&Value, &[Timestamp])]) -> Vec<Vec<bool>> {
+        let request: Vec<Value> = cases
+            .iter()
+            .map(|(v, ts)| {
+                let expression = v["gcp"]["condition"]["expression"].as_str().expect("a CEL expression");
+                json!({"expression": expression, "instants": ts.iter().map(|t| t.to_string()).collect::<Vec<_>>()})
+            })
+            .collect();
+        let (code, stdout, stderr) = run_tool("cel_eval.py", &[], &json!({"cases": request}).to_string());
+        assert_eq!(code, 0, "cel_eval.py failed: {stderr}");
+        let results: Value = serde_json::from_str(&stdout).expect("cel_eval.py prints JSON");
+        (0..cases.len())
+            .map(|i| {
+                let r = results["results"][i].as_array().expect("one result list per case");
+                r.iter().map(|b| b.as_bool().expect("boolean result")).collect()
+            })
+            .collect()
+    }
+}
+
+/// AWS: `aws:CurrentTime` bounds read from the policy JSON, a request at t
+/// allowed iff some statement has `DateGreaterThanEquals` <= t <
+/// `DateLessThan`. This evaluator is the test's own, not AWS's.
+struct AwsCurrentTime;
+
+impl Oracle for AwsCurrentTime {
+    fn target(&self) -> Target {
+        Target::Aws
+    }
+    fn engine(&self) -> &'static str {
+        "aws:CurrentTime bounds (this test's evaluator)"
+    }
+    fn decide(&self, cases: &[(&Value, &[Timestamp])]) -> Vec<Vec<bool>> {
+        cases.iter().map(|(v, ts)| ts.iter().map(|t| aws_allows(&v["aws"], *t)).collect()).collect()
+    }
+}
+
+/// The table: (target, independent engine).
+const ORACLES: &[&dyn Oracle] = &[&CelPython, &AwsCurrentTime];
+
+/// Every binding of a compilation with its compiled JSON.
 struct Case {
     binding: ir::Binding,
-    cel: String,
-    aws: Value,
+    output: Value,
 }
 
 fn cases_of(sources: SourceMap) -> Vec<Case> {
-    let c = compile(sources, &[Target::Aws, Target::Gcp], &Options::default());
+    let targets: Vec<Target> = ORACLES.iter().map(|o| o.target()).collect();
+    let c = compile(sources, &targets, &Options::default());
     let errors: Vec<String> = c.diagnostics.errors().map(|d| d.message.clone()).collect();
     assert!(errors.is_empty(), "corpus does not compile: {errors:?}");
-    let mut out = Vec::new();
-    for l in &c.outputs {
-        let v = render::binding_json(l);
-        let (Some(cel), Some(aws)) = (v["gcp"]["condition"]["expression"].as_str(), v.get("aws")) else { continue };
-        let binding = c.model.bindings.iter().find(|b| b.name == l.binding).cloned();
-        if let Some(binding) = binding {
-            out.push(Case { binding, cel: cel.to_string(), aws: aws.clone() });
-        }
-    }
-    out
+    c.outputs
+        .iter()
+        .filter_map(|l| {
+            let binding = c.model.bindings.iter().find(|b| b.name == l.binding).cloned()?;
+            Some(Case { binding, output: render::binding_json(l) })
+        })
+        .collect()
 }
 
 /// Instants to sample for one binding: random ones over the grant and a
@@ -112,12 +174,12 @@ fn aws_allows(policy: &Value, t: Timestamp) -> bool {
 }
 
 #[test]
-fn gcp_cel_and_aws_conditions_agree_with_is_active() {
+fn every_target_agrees_with_is_active_by_an_independent_engine() {
     let mut cases = Vec::new();
     let mut generated_map = SourceMap::new();
     generated_map.add(SourceFile::new("generated.hcl", Syntax::Hcl, generated()));
     cases.extend(cases_of(generated_map));
-    for f in policy_files(&root().join("tests/corpus")) {
+    for f in policy_files(&root().join("policy-compiler/tests/corpus")) {
         if f.components().any(|c| c.as_os_str() == "pairs") {
             continue;
         }
@@ -127,42 +189,35 @@ fn gcp_cel_and_aws_conditions_agree_with_is_active() {
     cases.extend(cases_of(load::load_paths(&[root().join("examples/policies")]).expect("examples load")));
     assert!(cases.len() >= 40, "expected many bindings, got {}", cases.len());
 
+    // The same instants for every engine.
     let mut rng = Rng::new(0x5eed_2026);
-    let mut request = Vec::new();
-    let mut samples: Vec<Vec<Timestamp>> = Vec::new();
-    for c in &cases {
-        let ts = instants(&c.binding, &mut rng, 160);
-        request.push(json!({"expression": c.cel, "instants": ts.iter().map(|t| t.to_string()).collect::<Vec<_>>()}));
-        samples.push(ts);
-    }
-    let total: usize = samples.iter().map(Vec::len).sum();
-    assert!(total >= 10_000, "only {total} instants sampled");
-
-    let (code, stdout, stderr) = run_tool("cel_eval.py", &[], &json!({"cases": request}).to_string());
-    assert_eq!(code, 0, "cel_eval.py failed: {stderr}");
-    let results: Value = serde_json::from_str(&stdout).expect("cel_eval.py prints JSON");
-
+    let samples: Vec<Vec<Timestamp>> = cases.iter().map(|c| instants(&c.binding, &mut rng, 160)).collect();
     let mut mismatches = Vec::new();
-    let mut active = 0usize;
-    for (i, c) in cases.iter().enumerate() {
-        let cel_results = results["results"][i].as_array().expect("one result list per case");
-        assert_eq!(cel_results.len(), samples[i].len());
-        for (t, cel) in samples[i].iter().zip(cel_results) {
-            let want = ir::is_active(&c.binding, *t);
-            active += usize::from(want);
-            let cel = cel.as_bool().expect("boolean result");
-            let aws = aws_allows(&c.aws, *t);
-            if cel != want || aws != want {
-                mismatches.push(format!("{} at {t}: is_active={want} cel={cel} aws={aws}", c.binding.name));
+    for oracle in ORACLES {
+        let t = oracle.target();
+        let mine: Vec<usize> = (0..cases.len()).filter(|&i| cases[i].output.get(t.as_str()).is_some()).collect();
+        let input: Vec<(&Value, &[Timestamp])> = mine.iter().map(|&i| (&cases[i].output, &samples[i][..])).collect();
+        let decisions = oracle.decide(&input);
+        assert_eq!(decisions.len(), mine.len(), "{}: one decision list per case", oracle.engine());
+        let (mut total, mut active) = (0usize, 0usize);
+        for (&i, got) in mine.iter().zip(&decisions) {
+            assert_eq!(got.len(), samples[i].len(), "{}: one decision per instant", oracle.engine());
+            for (at, allowed) in samples[i].iter().zip(got) {
+                let want = ir::is_active(&cases[i].binding, *at);
+                total += 1;
+                active += usize::from(want);
+                if *allowed != want {
+                    let name = &cases[i].binding.name;
+                    mismatches
+                        .push(format!("{t} by {}: {name} at {at}: is_active={want} engine={allowed}", oracle.engine()));
+                }
             }
         }
+        eprintln!("agreement: {t} by {}: {} bindings, {total} instants ({active} active)", oracle.engine(), mine.len());
+        assert!(mine.len() >= 40, "{t}: too few bindings with output ({})", mine.len());
+        assert!(total >= 10_000, "{t}: only {total} instants sampled");
+        assert!(active > total / 20 && active < total, "{t}: sampling must see both active and inactive instants");
     }
-    eprintln!(
-        "agreement: {} bindings, {total} instants ({active} active), {} mismatches",
-        cases.len(),
-        mismatches.len()
-    );
-    assert!(active > total / 20 && active < total, "sampling must see both active and inactive instants");
     assert!(
         mismatches.is_empty(),
         "{} mismatches, first: {:#?}",

@@ -19,7 +19,7 @@ fn schema() -> String {
 #[test]
 fn yaml_corpus_validates_against_the_schema() {
     let mut files = yaml_files("examples/policies");
-    files.extend(yaml_files("tests/corpus"));
+    files.extend(yaml_files("policy-compiler/tests/corpus"));
     assert!(files.len() >= 6, "expected a YAML corpus, found {}", files.len());
     let args: Vec<String> = std::iter::once(schema()).chain(files.iter().map(|p| p.display().to_string())).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -30,7 +30,7 @@ fn yaml_corpus_validates_against_the_schema() {
 
 #[test]
 fn structure_breaking_documents_are_rejected_by_schema_and_parser() {
-    let files = yaml_files("tests/schema-invalid");
+    let files = yaml_files("policy-compiler/tests/schema-invalid");
     assert!(files.len() >= 15, "expected the schema-invalid set, found {}", files.len());
     let mut args: Vec<String> = vec!["--expect-invalid".into(), schema()];
     args.extend(files.iter().map(|p| p.display().to_string()));
@@ -50,7 +50,7 @@ fn structure_breaking_documents_are_rejected_by_schema_and_parser() {
 #[test]
 fn broker_rules_validate_against_their_schema() {
     let mut rules = Vec::new();
-    for dir in ["examples/policies", "tests/corpus"] {
+    for dir in ["examples/policies", "policy-compiler/tests/corpus"] {
         for f in policy_files(&root().join(dir)) {
             let c =
                 compile(load::load_paths(std::slice::from_ref(&f)).expect("loads"), Target::ALL, &Options::default());

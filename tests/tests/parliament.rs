@@ -11,7 +11,7 @@ fn generated_aws_policies_pass_parliament() {
     let dir = std::env::temp_dir().join(format!("jit-parliament-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut inputs = vec![vec![root().join("examples/policies")]];
-    inputs.extend(policy_files(&root().join("tests/corpus")).into_iter().map(|f| vec![f]));
+    inputs.extend(policy_files(&root().join("policy-compiler/tests/corpus")).into_iter().map(|f| vec![f]));
     let mut files = Vec::new();
     for (i, paths) in inputs.iter().enumerate() {
         let c = compile(load::load_paths(paths).expect("loads"), &[Target::Aws], &Options::default());
