@@ -154,6 +154,14 @@ mod tests {
     }
 
     #[test]
+    fn every_target_has_a_row_in_the_lowering_table() {
+        let doc = include_str!("../../docs/language.md");
+        for t in Target::ALL {
+            assert!(doc.contains(&format!("| `{t}` |")), "{t} is missing from docs/language.md's lowering table");
+        }
+    }
+
+    #[test]
     fn role_blocks_and_identities_exist_in_the_language() {
         use crate::ast::shape;
         for t in Target::ALL {
