@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
+use jit_policy::target::Target;
 use serde_json::Value;
 use std::process::Command;
 
@@ -190,7 +191,7 @@ fn compile_json_contract() {
     assert!(bindings.len() >= 8);
     let mut seen = std::collections::BTreeSet::new();
     for (name, b) in bindings {
-        for t in ["aws", "gcp", "azure", "openbao", "broker"] {
+        for t in Target::ALL.iter().map(|t| t.as_str()) {
             if b.get(t).is_some() {
                 seen.insert(t);
                 assert!(b["enforcement"].get(t).is_some(), "{name}: no enforcement for {t}");
@@ -220,7 +221,7 @@ fn compile_json_contract() {
         assert!(b["broker"]["digest"].as_str().is_some_and(|d| d.starts_with("sha256:")));
         assert!(b["warnings"].is_array());
     }
-    assert_eq!(seen.len(), 5, "the examples use every target: {seen:?}");
+    assert_eq!(seen.len(), Target::ALL.len(), "the examples use every target: {seen:?}");
 
     let (code, out, _) = jitc(&["compile", "examples/policies", "--target", "gcp"]);
     assert_eq!(code, 0);

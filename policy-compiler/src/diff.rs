@@ -243,7 +243,7 @@ fn coverage(b: &Binding) -> Option<BTreeMap<String, Week>> {
     const MINUTES: usize = 7 * 1440;
     let mut m: BTreeMap<String, Week> = BTreeMap::new();
     for w in &b.policy.windows {
-        let set = m.entry(w.zone_name.clone()).or_insert_with(|| vec![0u64; MINUTES.div_ceil(64)]);
+        let set = m.entry(w.zone_name.to_string()).or_insert_with(|| vec![0u64; MINUTES.div_ceil(64)]);
         for d in w.days.iter() {
             let start = usize::from(d) * 1440 + usize::from(w.start);
             let end = usize::from(d) * 1440 + usize::from(w.end) + if w.is_overnight() { 1440 } else { 0 };

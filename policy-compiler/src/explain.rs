@@ -23,7 +23,7 @@ pub fn window_text(w: &Window) -> String {
 /// Whether `needle` names this binding's subject (name or any identity).
 pub fn subject_matches(b: &Binding, needle: &str) -> bool {
     let s = &b.subject;
-    s.name == needle || s.identities.values().any(|i| i == needle)
+    s.name == needle || s.identities.iter().any(|(_, i)| i == needle)
 }
 
 /// Every resource a binding's role touches, with the role block it is in.

@@ -125,14 +125,14 @@ pub struct Subject {
     pub name: String,
     /// The subject's identities, keyed by their field in the subject block
     /// (`aws`, `gcp`, ...; the fields of format `Identity` in
-    /// `ast::shape::SUBJECT`).
-    pub identities: BTreeMap<&'static str, String>,
+    /// `ast::shape::SUBJECT`), in shape order.
+    pub identities: Vec<(&'static str, String)>,
 }
 
 impl Subject {
     /// The identity given in the subject field `field`, if any.
     pub fn identity(&self, field: &str) -> Option<&str> {
-        self.identities.get(field).map(String::as_str)
+        self.identities.iter().find(|(f, _)| *f == field).map(|(_, id)| id.as_str())
     }
 }
 

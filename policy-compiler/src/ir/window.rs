@@ -42,7 +42,8 @@ pub struct Window {
     pub days: DaySet,
     pub start: u16,
     pub end: u16,
-    pub zone_name: String,
+    /// The zone's IANA name, shared by every model that names it.
+    pub zone_name: std::sync::Arc<str>,
     pub zone: TimeZone,
 }
 

@@ -184,7 +184,7 @@ impl Lowering for Broker {
 /// The rule of a binding, with its digest.
 pub(super) fn rule(b: &Binding) -> Rule {
     let s = &b.subject;
-    let identities = s.identities.clone();
+    let identities = s.identities.iter().map(|(f, id)| (*f, id.clone())).collect();
     let role = &b.role;
     let mut rule = Rule {
         schema: SCHEMA,
@@ -219,7 +219,7 @@ pub(super) fn rule(b: &Binding) -> Rule {
                 days: w.days.iter().map(|d| crate::ast::shape::DAYS[d as usize]).collect(),
                 start: hhmm(w.start),
                 end: hhmm(w.end),
-                timezone: w.zone_name.clone(),
+                timezone: w.zone_name.to_string(),
                 overnight: w.is_overnight(),
             })
             .collect(),

@@ -6,20 +6,46 @@
 use super::{Cx, Enforcement, Lowered, Lowering};
 use crate::diag::Code;
 use crate::ir::{Binding, Window};
+use jiff::Timestamp;
+use std::sync::Arc;
 
 pub const MAX_LOGICAL_OPERATORS: usize = 12;
 /// Conditional role bindings need IAM policy version 3.
 pub const POLICY_VERSION: u32 = 3;
 
-/// A CEL expression tree of the subset we emit.
+/// A CEL expression tree of the subset we emit (rendered by `render::gcp`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cel {
     And(Vec<Cel>),
     Or(Vec<Cel>),
-    /// `lhs op rhs`, both already CEL text.
-    Cmp(String, &'static str, String),
+    /// `lhs op rhs`.
+    Cmp(Term, Op, Term),
     /// `lhs in [a, b, ...]`.
-    In(String, Vec<u8>),
+    In(Term, Vec<u8>),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Ge,
+    Lt,
+}
+
+/// An operand: the request time, a part of it in a time zone (IANA name),
+/// or a literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Term {
+    /// `request.time`
+    RequestTime,
+    /// `timestamp("...")`
+    Timestamp(Timestamp),
+    /// `request.time.getDayOfWeek(tz)`, 0 = Sunday.
+    DayOfWeek(Arc<str>),
+    /// `request.time.getHours(tz)`
+    Hours(Arc<str>),
+    /// `request.time.getHours(tz) * 60 + request.time.getMinutes(tz)`
+    MinuteOfDay(Arc<str>),
+    Int(u16),
 }
 
 impl Cel {
@@ -143,8 +169,8 @@ impl Lowering for Gcp {
 /// The condition of a binding: the grant bounds, then any window.
 pub fn expression(b: &Binding) -> Cel {
     let mut all = vec![
-        Cel::Cmp("request.time".into(), ">=", format!("timestamp(\"{}\")", b.not_before)),
-        Cel::Cmp("request.time".into(), "<", format!("timestamp(\"{}\")", b.expires_at)),
+        Cel::Cmp(Term::RequestTime, Op::Ge, Term::Timestamp(b.not_before)),
+        Cel::Cmp(Term::RequestTime, Op::Lt, Term::Timestamp(b.expires_at)),
     ];
     let windows: Vec<Cel> = b.policy.windows.iter().map(window).collect();
     match windows.len() {
@@ -170,42 +196,34 @@ fn flatten_and(c: Cel) -> Cel {
     }
 }
 
-fn day_of_week(tz: &str) -> String {
-    format!("request.time.getDayOfWeek(\"{tz}\")")
-}
-
 /// `local minute-of-day op minute`, using hours alone on whole hours.
-fn clock(tz: &str, op: &'static str, minute: u16) -> Cel {
+fn clock(tz: &Arc<str>, op: Op, minute: u16) -> Cel {
     if minute % 60 == 0 {
-        Cel::Cmp(format!("request.time.getHours(\"{tz}\")"), op, (minute / 60).to_string())
+        Cel::Cmp(Term::Hours(tz.clone()), op, Term::Int(minute / 60))
     } else {
-        Cel::Cmp(
-            format!("request.time.getHours(\"{tz}\") * 60 + request.time.getMinutes(\"{tz}\")"),
-            op,
-            minute.to_string(),
-        )
+        Cel::Cmp(Term::MinuteOfDay(tz.clone()), op, Term::Int(minute))
     }
 }
 
 fn window(w: &Window) -> Cel {
-    let tz = w.zone_name.as_str();
+    let tz = &w.zone_name;
     let days = |set: crate::ir::DaySet| -> Option<Cel> {
-        (!set.is_all()).then(|| Cel::In(day_of_week(tz), set.iter().collect()))
+        (!set.is_all()).then(|| Cel::In(Term::DayOfWeek(tz.clone()), set.iter().collect()))
     };
     if w.is_overnight() {
-        let evening = Cel::And(days(w.days).into_iter().chain([clock(tz, ">=", w.start)]).collect());
+        let evening = Cel::And(days(w.days).into_iter().chain([clock(tz, Op::Ge, w.start)]).collect());
         if w.end == 0 {
             // Until midnight: nothing of the window falls on the next day.
             return single(evening);
         }
-        let morning = Cel::And(days(w.days.next_days()).into_iter().chain([clock(tz, "<", w.end)]).collect());
+        let morning = Cel::And(days(w.days.next_days()).into_iter().chain([clock(tz, Op::Lt, w.end)]).collect());
         Cel::Or(vec![single(evening), single(morning)])
     } else {
         let mut parts: Vec<Cel> = days(w.days).into_iter().collect();
         if w.start > 0 {
-            parts.push(clock(tz, ">=", w.start));
+            parts.push(clock(tz, Op::Ge, w.start));
         }
-        parts.push(clock(tz, "<", w.end));
+        parts.push(clock(tz, Op::Lt, w.end));
         single(Cel::And(parts))
     }
 }

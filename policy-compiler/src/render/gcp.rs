@@ -2,7 +2,7 @@
 //! policy receives it and the policy version conditions need.
 
 use super::{compact, pretty, FlatKind, FlatOutput, FlatValue, Rendering};
-use crate::lower::gcp::{Cel, GcpModel, POLICY_VERSION};
+use crate::lower::gcp::{Cel, GcpModel, Op, Term, POLICY_VERSION};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
@@ -82,14 +82,15 @@ pub fn cel(c: &Cel) -> String {
                 }
             }
             Cel::Cmp(l, op, r) => {
-                out.push_str(l);
-                out.push(' ');
-                out.push_str(op);
-                out.push(' ');
-                out.push_str(r);
+                term(l, out);
+                out.push_str(match op {
+                    Op::Ge => " >= ",
+                    Op::Lt => " < ",
+                });
+                term(r, out);
             }
             Cel::In(l, days) => {
-                out.push_str(l);
+                term(l, out);
                 out.push_str(" in [");
                 let list: Vec<String> = days.iter().map(u8::to_string).collect();
                 out.push_str(&list.join(", "));
@@ -102,21 +103,42 @@ pub fn cel(c: &Cel) -> String {
     out
 }
 
+fn term(t: &Term, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match t {
+        Term::RequestTime => write!(out, "request.time"),
+        Term::Timestamp(ts) => write!(out, "timestamp(\"{ts}\")"),
+        Term::DayOfWeek(tz) => write!(out, "request.time.getDayOfWeek(\"{tz}\")"),
+        Term::Hours(tz) => write!(out, "request.time.getHours(\"{tz}\")"),
+        Term::MinuteOfDay(tz) => {
+            write!(out, "request.time.getHours(\"{tz}\") * 60 + request.time.getMinutes(\"{tz}\")")
+        }
+        Term::Int(n) => write!(out, "{n}"),
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn operator_count_matches_the_rendered_text() {
+        let tz: std::sync::Arc<str> = "UTC".into();
         let c = Cel::And(vec![
-            Cel::Cmp("a".into(), ">=", "1".into()),
+            Cel::Cmp(Term::RequestTime, Op::Ge, Term::Timestamp("2027-01-01T00:00:00Z".parse().unwrap())),
             Cel::Or(vec![
-                Cel::And(vec![Cel::In("d".into(), vec![1, 2]), Cel::Cmp("h".into(), "<", "9".into())]),
-                Cel::Cmp("h".into(), ">=", "22".into()),
+                Cel::And(vec![
+                    Cel::In(Term::DayOfWeek(tz.clone()), vec![1, 2]),
+                    Cel::Cmp(Term::Hours(tz.clone()), Op::Lt, Term::Int(9)),
+                ]),
+                Cel::Cmp(Term::MinuteOfDay(tz), Op::Ge, Term::Int(1350)),
             ]),
         ]);
         let text = cel(&c);
-        assert_eq!(text, "a >= 1 && ((d in [1, 2] && h < 9) || h >= 22)");
+        assert_eq!(
+            text,
+            "request.time >= timestamp(\"2027-01-01T00:00:00Z\") && ((request.time.getDayOfWeek(\"UTC\") in [1, 2] && request.time.getHours(\"UTC\") < 9) || request.time.getHours(\"UTC\") * 60 + request.time.getMinutes(\"UTC\") >= 1350)"
+        );
         assert_eq!(c.logical_operators(), text.matches("&&").count() + text.matches("||").count());
         assert_eq!(c.logical_operators(), 3);
     }

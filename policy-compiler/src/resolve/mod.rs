@@ -327,7 +327,7 @@ fn window(w: &ast::WindowDecl, diags: &mut Diagnostics) -> Option<Window> {
     if !ok || w.days.is_none() {
         return None;
     }
-    Some(Window { span: w.span, days, start, end, zone_name, zone })
+    Some(Window { span: w.span, days, start, end, zone_name: zone_name.into(), zone })
 }
 
 fn approval(a: &ast::ApprovalDecl, diags: &mut Diagnostics) -> Option<ir::Approval> {
@@ -455,7 +455,7 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
         }
         None => None,
     };
-    let mut identities = std::collections::BTreeMap::new();
+    let mut identities = Vec::with_capacity(s.identities.len());
     for (field, v) in &s.identities {
         match IDENTITIES.iter().find(|(f, _, _)| f == field) {
             Some((_, ok, what)) if !ok(&v.value) => diags.push(
@@ -464,7 +464,7 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
             ),
             _ => {}
         }
-        identities.insert(*field, v.value.clone());
+        identities.push((*field, v.value.clone()));
     }
     Some(ir::Subject { span: s.span, kind: kind?, name: s.name.as_ref()?.value.clone(), identities })
 }

@@ -133,7 +133,7 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
 fn identities(s: &ir::Subject) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     out.insert(format!("user:{}", s.name));
-    for id in s.identities.values() {
+    for (_, id) in &s.identities {
         out.insert(id.clone());
         out.insert(format!("user:{id}"));
     }
