@@ -6,7 +6,8 @@
 //!
 //! Documents: the snapshot corpus plus a generated set that stresses
 //! overnight windows, minute-level boundaries, several zones and the DST
-//! change days of Europe/Paris and America/New_York.
+//! change days of Europe/Paris and America/New_York, and grants without
+//! windows (for targets that express bounds alone).
 
 use jiff::Timestamp;
 use jit_e2e_tests::{policy_files, root, run_tool, Rng};
@@ -52,12 +53,25 @@ fn generated() -> String {
         }
         s.push_str("}\n");
         for (gi, (nb, exp)) in grants.iter().enumerate() {
-            s.push_str(&format!(
-                "binding \"b{pi}-{gi}\" {{\n  role = \"r\"\n  policy = \"p{pi}\"\n  subject {{\n    kind = \"workload\"\n    name = \"w\"\n    aws = \"arn:aws:iam::123456789012:role/w\"\n    gcp = \"serviceAccount:w@p.iam.gserviceaccount.com\"\n  }}\n  not_before = \"{nb}\"\n  expires_at = \"{exp}\"\n}}\n"
-            ));
+            s.push_str(&binding(&format!("b{pi}-{gi}"), &format!("p{pi}"), nb, exp));
         }
     }
+    // Grants without windows, for targets that express bounds alone: 64
+    // bounds at minute-level offsets across both DST changes.
+    s.push_str("policy \"any-time\" {\n  max_grant = \"14d\"\n}\n");
+    let start = Timestamp::from_second(1_772_323_200).expect("2026-03-01"); // 2026-03-01T00:00:00Z
+    for k in 0..64i64 {
+        let nb = Timestamp::from_second(start.as_second() + k * (6 * 86_400 + 37 * 60)).expect("instant");
+        let exp = Timestamp::from_second(nb.as_second() + 86_400 + k * 3 * 3600 + 13 * 60).expect("instant");
+        s.push_str(&binding(&format!("any-{k}"), "any-time", &nb.to_string(), &exp.to_string()));
+    }
     s
+}
+
+fn binding(name: &str, policy: &str, nb: &str, exp: &str) -> String {
+    format!(
+        "binding \"{name}\" {{\n  role = \"r\"\n  policy = \"{policy}\"\n  subject {{\n    kind = \"workload\"\n    name = \"w\"\n    aws = \"arn:aws:iam::123456789012:role/w\"\n    gcp = \"serviceAccount:w@p.iam.gserviceaccount.com\"\n  }}\n  not_before = \"{nb}\"\n  expires_at = \"{exp}\"\n}}\n"
+    )
 }
 
 /// An independent engine that decides, from one target's compiled output
