@@ -172,7 +172,8 @@ pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mu
         binding: b,
         options: opts,
         digest: &digest,
-        target: Target::Broker,
+        // Set by `run` before each target's lowering.
+        target: Target::ALL[0],
         identity: None,
         diags: &mut local,
         rule: Some(rule),
