@@ -4,7 +4,8 @@
 //! names the path and the capability it needs; 5xx and timeouts are retried
 //! with backoff, at most 3 tries and 30 s in all.
 
-use super::{desired, AppRole, Broker, BrokerError, Config, Login};
+use super::{desired, AppRole, Broker, BrokerError, Config, Login, Policy};
+use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -168,23 +169,37 @@ impl Broker for OpenBao {
         &self.config
     }
 
-    async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError> {
+    async fn read_policy(&self, name: &str) -> Result<Option<Policy>, BrokerError> {
         let path = Self::policy_path(name);
         let (status, v) = self.call(Method::GET, &path, None, None, "read").await?;
         match status.as_u16() {
-            200 => Ok(v["data"]["policy"].as_str().map(String::from)),
+            200 => Ok(v["data"]["policy"].as_str().map(|text| Policy {
+                text: text.to_string(),
+                // OpenBao answers with sub-second precision; jit writes whole seconds.
+                expiration: v["data"]["expiration"].as_str().and_then(|e| e.parse().ok()),
+            })),
             404 => Ok(None),
             _ => Err(self.fail(status, &path, &v)),
         }
     }
 
-    async fn write_policy(&self, name: &str, text: &str) -> Result<(), BrokerError> {
+    async fn write_policy(&self, name: &str, text: &str, expiration: Option<Timestamp>) -> Result<(), BrokerError> {
         let path = Self::policy_path(name);
-        let (status, v) = self.call(Method::PUT, &path, Some(&json!({ "policy": text })), None, "update").await?;
+        let mut body = json!({ "policy": text });
+        if let Some(e) = expiration {
+            body["expiration"] = json!(e.to_string());
+        }
+        let (status, v) = self.call(Method::PUT, &path, Some(&body), None, "update").await?;
         if status.is_success() {
-            Ok(())
-        } else {
-            Err(self.fail(status, &path, &v))
+            return Ok(());
+        }
+        match (expiration, self.fail(status, &path, &v)) {
+            (Some(expiration), BrokerError::Server { status: 400, detail, .. })
+                if detail.contains("expiration time has already elapsed") =>
+            {
+                Err(BrokerError::ExpirationElapsed { name: name.to_string(), expiration })
+            }
+            (_, e) => Err(e),
         }
     }
 

@@ -4,7 +4,8 @@
 //! The provider's `jit_binding` (plan, apply, refresh, destroy), the
 //! ephemeral `jit_credential` and `jitc drift` all go through here.
 
-use super::{AppRole, Broker, BrokerError, Config};
+use super::{AppRole, Broker, BrokerError, Config, Policy};
+use jiff::Timestamp;
 use jit_policy::ir::Status;
 use jit_policy::lower::openbao::OpenbaoModel;
 
@@ -46,6 +47,9 @@ pub struct Declared {
     pub name: String,
     /// The ACL policy text.
     pub policy: String,
+    /// When OpenBao removes the policy by itself: the binding's
+    /// `expires_at`, so expiry needs no apply.
+    pub expires_at: Timestamp,
     pub role: AppRole,
 }
 
@@ -56,6 +60,7 @@ impl Declared {
             binding: binding.to_string(),
             name: model.policy_name.clone(),
             policy: jit_policy::render::openbao::policy_hcl(model),
+            expires_at: model.policy_expiration,
             role: model.role.clone(),
         }
     }
@@ -105,12 +110,24 @@ pub struct Failed {
 /// caller's record matches the server even after a partial failure), and
 /// the failure if one stopped it. Writes are idempotent (PUT/POST of the
 /// whole object, DELETE of a missing object succeeds), so a retry is safe.
+///
+/// The policy is written with `expiration` = `expires_at`: OpenBao deletes it
+/// then, and the role is left granting nothing. When that instant has
+/// already passed (the binding ended after it was planned), OpenBao refuses
+/// the policy; the role is removed too and the failure is
+/// [`BrokerError::ExpirationElapsed`], which callers treat as the expected
+/// end of the grant.
 pub async fn converge(broker: &dyn Broker, declared: &Declared, exist: bool) -> (Present, Option<Failed>) {
     let name = &declared.name;
     let failed = |doing: String, error| Some(Failed { doing, error });
     if exist {
-        if let Err(e) = broker.write_policy(name, &declared.policy).await {
-            return (Present::NONE, failed(format!("write policy `{name}`"), e));
+        match broker.write_policy(name, &declared.policy, Some(declared.expires_at)).await {
+            Ok(()) => {}
+            Err(e @ BrokerError::ExpirationElapsed { .. }) => {
+                let (present, deleted) = Box::pin(converge(broker, declared, false)).await;
+                return (present, deleted.or(failed(format!("write policy `{name}`"), e)));
+            }
+            Err(e) => return (Present::NONE, failed(format!("write policy `{name}`"), e)),
         }
         if let Err(e) = broker.write_role(name, &declared.role).await {
             return (Present { policy: true, role: false }, failed(format!("write AppRole role `{name}`"), e));
@@ -131,7 +148,7 @@ pub async fn converge(broker: &dyn Broker, declared: &Declared, exist: bool) -> 
 /// What OpenBao holds of one binding's objects.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Live {
-    pub policy: Option<String>,
+    pub policy: Option<Policy>,
     pub role: Option<AppRole>,
 }
 
@@ -150,6 +167,19 @@ pub async fn read(broker: &dyn Broker, name: &str) -> Result<Live, BrokerError> 
 /// lines and spacing do not matter (OpenBao keeps the text as written).
 pub fn same_policy(live: &str, declared: &str) -> bool {
     super::normalise_policy(live) == super::normalise_policy(declared)
+}
+
+/// What differs between a live policy and its declaration: its text, or
+/// when OpenBao removes it.
+pub fn policy_differences(live: &Policy, declared: &Declared) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if !same_policy(&live.text, &declared.policy) {
+        out.push("policy");
+    }
+    if live.expiration != Some(declared.expires_at) {
+        out.push("expiration");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -172,8 +202,15 @@ mod tests {
             binding: "b".into(),
             name: "jit-b".into(),
             policy: "path \"kv/*\" {\n  capabilities = [\"read\"]\n}\n".into(),
+            expires_at: "2027-01-10T00:00:00Z".parse().unwrap(),
             role: AppRole { token_policies: vec!["jit-b".into()], token_ttl: 3600, ..Default::default() },
         }
+    }
+
+    fn fake_at(now: &str) -> Fake {
+        let fake = Fake::new(config());
+        *fake.now.lock().unwrap() = Some(now.parse().unwrap());
+        fake
     }
 
     #[test]
@@ -188,7 +225,7 @@ mod tests {
 
     #[tokio::test]
     async fn converge_writes_both_and_removes_both() {
-        let fake = Fake::new(config());
+        let fake = fake_at("2027-01-05T00:00:00Z");
         let d = declared();
         assert_eq!(converge(&fake, &d, true).await, (Present::BOTH, None));
         assert_eq!(read(&fake, "jit-b").await.map(|l| l.present()), Ok(Present::BOTH));
@@ -199,8 +236,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_policy_expires_on_the_server_and_the_role_grants_nothing_after() {
+        let fake = fake_at("2027-01-05T00:00:00Z");
+        let d = declared();
+        assert_eq!(converge(&fake, &d, true).await, (Present::BOTH, None));
+        let live = read(&fake, "jit-b").await.unwrap();
+        assert_eq!(live.policy.as_ref().and_then(|p| p.expiration), Some(d.expires_at));
+        assert!(policy_differences(live.policy.as_ref().unwrap(), &d).is_empty());
+        // At expires_at OpenBao removes the policy by itself.
+        *fake.now.lock().unwrap() = Some(d.expires_at);
+        assert_eq!(read(&fake, "jit-b").await.map(|l| l.present()), Ok(Present { policy: false, role: true }));
+        // A write after the end is refused, and leaves nothing behind.
+        let (present, failed) = converge(&fake, &d, true).await;
+        assert_eq!(present, Present::NONE);
+        assert!(matches!(failed.map(|f| f.error), Some(BrokerError::ExpirationElapsed { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_policy_without_its_expiration_differs() {
+        let d = declared();
+        let live = Policy { text: d.policy.clone(), expiration: None };
+        assert_eq!(policy_differences(&live, &d), ["expiration"]);
+    }
+
+    #[tokio::test]
     async fn a_partial_failure_reports_what_is_present() {
-        let fake = Fake::new(config());
+        let fake = fake_at("2027-01-05T00:00:00Z");
         let boom = BrokerError::Server { status: 500, path: "auth/approle/role/jit-b".into(), detail: "boom".into() };
         *fake.fail_role_writes.lock().unwrap_or_else(|e| e.into_inner()) = Some(boom.clone());
         let (present, failed) = converge(&fake, &declared(), true).await;

@@ -90,15 +90,26 @@ pub async fn drift(broker: &dyn Broker, declared: &[(Declared, Status)]) -> Resu
         if desired::should_exist(*status) {
             match &live.policy {
                 None => findings.push(find(Kind::Missing, &policy_ref, vec![])),
-                Some(text) if !desired::same_policy(text, &d.policy) => {
-                    let fields = vec![FieldDiff {
-                        field: "policy".into(),
-                        expected: d.policy.clone().into(),
-                        actual: text.clone().into(),
-                    }];
-                    findings.push(find(Kind::Changed, &policy_ref, fields))
+                Some(p) => {
+                    let fields: Vec<FieldDiff> = desired::policy_differences(p, d)
+                        .into_iter()
+                        .map(|field| match field {
+                            "policy" => FieldDiff {
+                                field: field.into(),
+                                expected: d.policy.clone().into(),
+                                actual: p.text.clone().into(),
+                            },
+                            _ => FieldDiff {
+                                field: field.into(),
+                                expected: d.expires_at.to_string().into(),
+                                actual: p.expiration.map(|e| e.to_string()).into(),
+                            },
+                        })
+                        .collect();
+                    if !fields.is_empty() {
+                        findings.push(find(Kind::Changed, &policy_ref, fields));
+                    }
                 }
-                Some(_) => {}
             }
             match &live.role {
                 None => findings.push(find(Kind::Missing, &role_ref, vec![])),
@@ -140,6 +151,7 @@ mod tests {
             binding: binding.into(),
             name: name.clone(),
             policy: format!("# {binding}\npath \"kv/{binding}\" {{\n  capabilities = [\"read\"]\n}}\n"),
+            expires_at: "2027-01-10T00:00:00Z".parse().unwrap(),
             role: AppRole {
                 token_policies: vec![name],
                 token_ttl: 3600,
@@ -150,7 +162,10 @@ mod tests {
     }
 
     fn fake() -> Fake {
-        Fake::new(Config { approle_mount: "approle".into(), name_prefix: "jit-".into(), ..Default::default() })
+        let fake =
+            Fake::new(Config { approle_mount: "approle".into(), name_prefix: "jit-".into(), ..Default::default() });
+        *fake.now.lock().unwrap() = Some("2027-01-05T00:00:00Z".parse().unwrap());
+        fake
     }
 
     fn kinds(f: &[Finding]) -> Vec<(&'static str, &str)> {
@@ -179,7 +194,7 @@ mod tests {
         wider.role.token_ttl = 7200;
         desired::converge(&fake, &wider, true).await;
         fake.write_role("jit-manual", &AppRole::default()).await.expect("write");
-        fake.write_policy("not-ours", "").await.expect("write");
+        fake.write_policy("not-ours", "", None).await.expect("write");
         let declared = [
             (active, Status::Active),
             (changed, Status::Active),
@@ -212,9 +227,26 @@ mod tests {
         let fake = fake();
         let d = declared("a");
         let respaced = format!("# edited by hand\n\n{}", d.policy.replace("  capabilities", "capabilities   "));
-        fake.write_policy(&d.name, &respaced).await.expect("write");
+        fake.write_policy(&d.name, &respaced, Some(d.expires_at)).await.expect("write");
         fake.write_role(&d.name, &d.role).await.expect("write");
         assert_eq!(drift(&fake, &[(d, Status::Active)]).await.expect("drift"), vec![]);
+    }
+
+    #[tokio::test]
+    async fn a_policy_without_its_expiration_is_changed_and_an_expired_one_is_not_drift() {
+        let fake = fake();
+        let d = declared("a");
+        fake.write_policy(&d.name, &d.policy, None).await.expect("write");
+        fake.write_role(&d.name, &d.role).await.expect("write");
+        let found = drift(&fake, &[(d.clone(), Status::Active)]).await.expect("drift");
+        assert_eq!(kinds(&found), vec![("changed", "sys/policies/acl/jit-a")]);
+        assert_eq!(found[0].fields[0].field, "expiration");
+        // Written as declared, then past expires_at: OpenBao removed the
+        // policy; only the role, granting nothing, waits for the next apply.
+        desired::converge(&fake, &d, true).await;
+        *fake.now.lock().unwrap() = Some(d.expires_at);
+        let found = drift(&fake, &[(d, Status::Expired)]).await.expect("drift");
+        assert_eq!(kinds(&found), vec![("expired_but_present", "auth/approle/role/jit-a")]);
     }
 
     #[tokio::test]

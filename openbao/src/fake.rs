@@ -1,6 +1,7 @@
 //! An in-memory broker for unit tests.
 
-use super::{AppRole, Broker, BrokerError, Config, Login};
+use super::{AppRole, Broker, BrokerError, Config, Login, Policy};
+use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -8,18 +9,24 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct Fake {
     pub config: Config,
-    pub policies: Mutex<BTreeMap<String, String>>,
+    pub policies: Mutex<BTreeMap<String, Policy>>,
     pub roles: Mutex<BTreeMap<String, AppRole>>,
     /// When set, every call fails with this error.
     pub fail: Mutex<Option<BrokerError>>,
     /// When set, role writes fail with this error (policy writes succeed).
     pub fail_role_writes: Mutex<Option<BrokerError>>,
+    /// The instant policy expirations are judged at (the real clock when unset).
+    pub now: Mutex<Option<Timestamp>>,
     requests: AtomicU64,
 }
 
 impl Fake {
     pub fn new(config: Config) -> Self {
         Fake { config, ..Default::default() }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.now.lock().ok().and_then(|n| *n).unwrap_or_else(Timestamp::now)
     }
 
     fn check(&self) -> Result<(), BrokerError> {
@@ -36,14 +43,24 @@ impl Broker for Fake {
     fn config(&self) -> &Config {
         &self.config
     }
-    async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError> {
+    async fn read_policy(&self, name: &str) -> Result<Option<Policy>, BrokerError> {
         self.check()?;
-        Ok(self.policies.lock().ok().and_then(|p| p.get(name).cloned()))
+        // As OpenBao: an expired policy is gone.
+        let now = self.now();
+        Ok(self
+            .policies
+            .lock()
+            .ok()
+            .and_then(|p| p.get(name).cloned())
+            .filter(|p| p.expiration.is_none_or(|e| now < e)))
     }
-    async fn write_policy(&self, name: &str, text: &str) -> Result<(), BrokerError> {
+    async fn write_policy(&self, name: &str, text: &str, expiration: Option<Timestamp>) -> Result<(), BrokerError> {
         self.check()?;
+        if let Some(e) = expiration.filter(|e| *e <= self.now()) {
+            return Err(BrokerError::ExpirationElapsed { name: name.to_string(), expiration: e });
+        }
         if let Ok(mut p) = self.policies.lock() {
-            p.insert(name.to_string(), text.to_string());
+            p.insert(name.to_string(), Policy { text: text.to_string(), expiration });
         }
         Ok(())
     }
@@ -92,7 +109,13 @@ impl Broker for Fake {
     }
     async fn list_policies(&self) -> Result<Vec<String>, BrokerError> {
         self.check()?;
-        Ok(self.policies.lock().map(|p| p.keys().cloned().collect()).unwrap_or_default())
+        let now = self.now();
+        let live = |p: &Policy| p.expiration.is_none_or(|e| now < e);
+        Ok(self
+            .policies
+            .lock()
+            .map(|p| p.iter().filter(|(_, v)| live(v)).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default())
     }
     async fn list_roles(&self) -> Result<Vec<String>, BrokerError> {
         self.check()?;

@@ -13,6 +13,7 @@ pub mod drift;
 pub mod fake;
 pub mod tls;
 
+use jiff::Timestamp;
 pub use jit_policy::lower::openbao::AppRole;
 use std::fmt;
 
@@ -144,6 +145,18 @@ pub enum BrokerError {
     Server { status: u16, path: String, detail: String },
     #[error("OpenBao at {address} did not answer within {seconds} s (after {tries} tries)")]
     Timeout { address: String, seconds: u64, tries: u32 },
+    /// A policy write refused because its expiration has already passed:
+    /// OpenBao would have removed the policy at that instant.
+    #[error("OpenBao refused policy `{name}`: its expiration {expiration} has already passed")]
+    ExpirationElapsed { name: String, expiration: Timestamp },
+}
+
+/// An ACL policy as OpenBao holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub text: String,
+    /// When OpenBao removes the policy by itself, if ever.
+    pub expiration: Option<Timestamp>,
 }
 
 /// A token from an AppRole login. `token` is a secret.
@@ -164,8 +177,9 @@ impl fmt::Debug for Login {
 #[async_trait::async_trait]
 pub trait Broker: Send + Sync + fmt::Debug {
     fn config(&self) -> &Config;
-    async fn read_policy(&self, name: &str) -> Result<Option<String>, BrokerError>;
-    async fn write_policy(&self, name: &str, text: &str) -> Result<(), BrokerError>;
+    async fn read_policy(&self, name: &str) -> Result<Option<Policy>, BrokerError>;
+    /// Write an ACL policy that OpenBao removes by itself at `expiration`.
+    async fn write_policy(&self, name: &str, text: &str, expiration: Option<Timestamp>) -> Result<(), BrokerError>;
     async fn delete_policy(&self, name: &str) -> Result<(), BrokerError>;
     async fn read_role(&self, name: &str) -> Result<Option<AppRole>, BrokerError>;
     async fn write_role(&self, name: &str, role: &AppRole) -> Result<(), BrokerError>;

@@ -7,6 +7,7 @@
 use jit_provider::broker::fake::Fake;
 use jit_provider::broker::openbao::OpenBao;
 use jit_provider::broker::{Broker, BrokerError, Config};
+use jit_provider::clock::Clock;
 use jit_provider::clock::FixedClock;
 use jit_provider::convert::value::{from_json, Value};
 use jit_provider::resources::{jit_binding::JitBinding, ApplyReq, Ctx, PlanReq, Resource};
@@ -40,6 +41,8 @@ fn binding_config() -> Value {
 #[tokio::test]
 async fn partial_failure_leaves_state_true_and_the_next_apply_converges() {
     let fake = Arc::new(Fake::new(config()));
+    // The fake judges policy expirations at the test's clock.
+    *fake.now.lock().unwrap() = Some("2026-01-10T00:00:00Z".parse().unwrap());
     *fake.fail_role_writes.lock().unwrap() =
         Some(BrokerError::Server { status: 500, path: "auth/approle/role/jit-b".into(), detail: "boom".into() });
     let mut ctx = Ctx::new(Arc::new(FixedClock::new("2026-01-10T00:00:00Z".parse().unwrap())));
@@ -133,7 +136,7 @@ async fn server_errors_are_retried_three_times_then_reported() {
 async fn forbidden_and_sealed_are_worded_and_not_retried() {
     let (addr, count) = scripted(403, r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#, 10);
     let client = OpenBao::new(Config { address: addr, ..config() }).unwrap();
-    let err = client.write_policy("jit-x", "path \"a\" { capabilities = [\"read\"] }").await.unwrap_err();
+    let err = client.write_policy("jit-x", "path \"a\" { capabilities = [\"read\"] }", None).await.unwrap_err();
     assert_eq!(count.load(Ordering::SeqCst), 1);
     assert_eq!(
         err.to_string(),
@@ -175,4 +178,86 @@ async fn a_server_that_never_answers_times_out_after_bounded_tries() {
     assert!(err.to_string().contains(&addr), "{err}");
     assert!(count.load(Ordering::SeqCst) <= 3, "at most 3 tries, saw {}", count.load(Ordering::SeqCst));
     assert!(took <= std::time::Duration::from_secs(32), "bounded to about 30 s, took {took:?}");
+}
+
+/// A binding's plan and apply against the fake, at the fixed clock's time.
+async fn plan_apply(ctx: &Ctx, prior: Value, private: Vec<u8>) -> jit_provider::resources::ApplyResp {
+    let config = binding_config();
+    let plan = JitBinding
+        .plan(
+            ctx,
+            PlanReq { prior: prior.clone(), proposed: config.clone(), config: config.clone(), prior_private: private },
+        )
+        .await;
+    assert!(plan.diags.is_empty(), "{:?}", plan.diags);
+    JitBinding
+        .apply(ctx, ApplyReq { prior, planned: plan.planned, config, planned_private: plan.planned_private })
+        .await
+}
+
+#[tokio::test]
+async fn expiry_on_the_server_is_the_expected_end_not_a_deletion() {
+    let fake = Arc::new(Fake::new(config()));
+    let clock = Arc::new(FixedClock::new("2026-01-10T00:00:00Z".parse().unwrap()));
+    *fake.now.lock().unwrap() = Some(clock.now());
+    let mut ctx = Ctx::new(clock.clone());
+    ctx.broker = Some(fake.clone());
+    let applied = plan_apply(&ctx, Value::Null, vec![]).await;
+    assert!(applied.diags.is_empty(), "{:?}", applied.diags);
+    let expiration = fake.policies.lock().unwrap()["jit-b"].expiration;
+    assert_eq!(expiration, Some("2026-01-20T00:00:00Z".parse().unwrap()), "written with expires_at");
+
+    // After expires_at OpenBao has removed the policy; say the role is gone
+    // too. A refresh keeps the binding (its end, not a deletion) and records
+    // that nothing exists; the plan is an in-place `active -> expired`.
+    clock.set("2026-01-21T00:00:00Z".parse().unwrap());
+    *fake.now.lock().unwrap() = Some(clock.now());
+    fake.roles.lock().unwrap().clear();
+    let read = JitBinding.read(&ctx, applied.new_state.clone(), applied.private.clone()).await;
+    assert!(read.diags.is_empty(), "{:?}", read.diags);
+    assert!(!read.state.is_null(), "an expired binding whose objects are gone is not deleted");
+    assert_eq!(read.state.get("openbao_objects"), &Value::List(vec![]));
+    let done = plan_apply(&ctx, read.state, read.private).await;
+    assert!(done.diags.is_empty(), "{:?}", done.diags);
+    assert_eq!(done.new_state.get("status"), &Value::str("expired"));
+}
+
+#[tokio::test]
+async fn a_grant_ending_between_plan_and_apply_is_no_error() {
+    let fake = Arc::new(Fake::new(config()));
+    let clock = Arc::new(FixedClock::new("2026-01-10T00:00:00Z".parse().unwrap()));
+    *fake.now.lock().unwrap() = Some(clock.now());
+    let mut ctx = Ctx::new(clock.clone());
+    ctx.broker = Some(fake.clone());
+    let applied = plan_apply(&ctx, Value::Null, vec![]).await;
+    // Refreshed ten seconds before expires_at: the plan (an edit of
+    // `ticket`) keeps it active and its objects.
+    clock.set("2026-01-19T23:59:50Z".parse().unwrap());
+    *fake.now.lock().unwrap() = Some(clock.now());
+    let read = JitBinding.read(&ctx, applied.new_state, applied.private).await;
+    let mut config = binding_config();
+    config.set("ticket", Value::str("OPS-2"));
+    let plan = JitBinding
+        .plan(
+            &ctx,
+            PlanReq {
+                prior: read.state.clone(),
+                proposed: config.clone(),
+                config: config.clone(),
+                prior_private: read.private,
+            },
+        )
+        .await;
+    assert_eq!(plan.planned.get("status"), &Value::str("active"));
+    // Applied after expires_at: OpenBao refuses the policy that would already
+    // have expired. No error; the state stays as of the refresh, like status.
+    clock.set("2026-01-20T00:00:05Z".parse().unwrap());
+    *fake.now.lock().unwrap() = Some(clock.now());
+    let planned = plan.planned.clone();
+    let done = JitBinding
+        .apply(&ctx, ApplyReq { prior: read.state, planned, config, planned_private: plan.planned_private })
+        .await;
+    assert!(done.diags.is_empty(), "{:?}", done.diags);
+    assert_eq!(done.new_state.get("openbao_objects"), plan.planned.get("openbao_objects"));
+    assert!(fake.roles.lock().unwrap().is_empty(), "the role of the ended grant is removed");
 }

@@ -1,7 +1,8 @@
 version = "jit/v1"
 
-# Fixture of tests/tests/drift.rs, evaluated at 2026-12-05T12:00:00Z:
-# `now-active` is active, `was-active` expired, `not-yet` pending.
+# Fixture of tests/tests/drift.rs. The test fills in the dates relative to
+# its own clock (NOW): `now-active` is active, `was-active` expired,
+# `not-yet` pending.
 
 role "kv" {
   openbao {
@@ -24,8 +25,8 @@ binding "now-active" {
     name    = "app"
     openbao = "app"
   }
-  not_before = "2026-12-01T00:00:00Z"
-  expires_at = "2026-12-10T00:00:00Z"
+  not_before = "{NOW-4d}"
+  expires_at = "{NOW+5d}"
 }
 
 binding "was-active" {
@@ -36,8 +37,8 @@ binding "was-active" {
     name    = "old-app"
     openbao = "old-app"
   }
-  not_before = "2026-11-01T00:00:00Z"
-  expires_at = "2026-11-05T00:00:00Z"
+  not_before = "{NOW-34d}"
+  expires_at = "{NOW-30d}"
 }
 
 binding "not-yet" {
@@ -48,6 +49,6 @@ binding "not-yet" {
     name    = "new-app"
     openbao = "new-app"
   }
-  not_before = "2026-12-20T00:00:00Z"
-  expires_at = "2026-12-24T00:00:00Z"
+  not_before = "{NOW+15d}"
+  expires_at = "{NOW+19d}"
 }

@@ -56,10 +56,52 @@ fn pull_request_workflow_commands_run() {
     let _ = std::fs::remove_file(root().join("access-diff.md"));
 }
 
-/// The instant the nightly test evaluates the examples at: pinned, so the
-/// test means the same at any hour of any day. On it some example bindings
-/// with OpenBao targets are inside their dates and others are not.
+/// The instant the nightly test evaluates the examples at: on it some
+/// example bindings with OpenBao targets are inside their dates and others
+/// are not. The examples (and this instant) are moved by whole weeks to
+/// just after the test's own clock, because OpenBao judges the policies'
+/// expirations by its clock; whole weeks keep every weekly window in place.
 const AT: &str = "2026-12-02T10:00:00Z";
+
+/// A copy of `examples/policies` with every timestamp moved by `weeks`.
+fn shifted_examples(weeks: i64) -> std::path::PathBuf {
+    let dir = root().join(format!("target/tmp/ci-policies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for f in jit_e2e_tests::policy_files(&root().join("examples/policies")) {
+        let rel = f.strip_prefix(root().join("examples/policies")).expect("under examples");
+        let text = std::fs::read_to_string(&f).expect("read");
+        // RFC 3339 instants as the examples write them: with seconds and Z
+        // or an offset.
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(|c: char| c.is_ascii_digit()) {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let len = [25, 20].into_iter().find(|n| {
+                rest.get(..*n)
+                    .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok() && t.as_bytes().get(10) == Some(&b'T'))
+            });
+            match len {
+                Some(n) => {
+                    let t: jiff::Timestamp = rest[..n].parse().expect("timestamp");
+                    let moved = jiff::Timestamp::from_second(t.as_second() + weeks * 7 * 86_400).expect("moved");
+                    out.push_str(&moved.to_string());
+                    rest = &rest[n..];
+                }
+                None => {
+                    let c = rest.chars().next().expect("a digit");
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        out.push_str(rest);
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, out).expect("write");
+    }
+    dir
+}
 
 #[test]
 fn nightly_workflow_commands_run() {
@@ -67,12 +109,18 @@ fn nightly_workflow_commands_run() {
     let lines = jitc_lines("nightly-drift.yml");
     assert_eq!(lines.len(), 1, "{lines:?}");
     let bao = Bao::start("ci");
+    // Whole weeks from AT to at least an hour after now.
+    let pinned: jiff::Timestamp = AT.parse().expect("AT");
+    let ahead = jiff::Timestamp::now().as_second() + 3600 - pinned.as_second();
+    let weeks = if ahead > 0 { (ahead + 7 * 86_400 - 1) / (7 * 86_400) } else { 0 };
+    let at = jiff::Timestamp::from_second(pinned.as_second() + weeks * 7 * 86_400).expect("at");
+    let policies = shifted_examples(weeks);
+    let policies = policies.to_str().expect("utf-8 path");
     // The server holds exactly the objects of the bindings that are inside
-    // their dates at AT (OpenBao objects exist while a binding is active),
+    // their dates at `at` (OpenBao objects exist while a binding is active),
     // read from the compiled broker rules, not from `jitc drift` itself.
-    let at: jiff::Timestamp = AT.parse().expect("AT");
     let compiled = Command::new(&jitc)
-        .args(["compile", "examples/policies", "--target", "openbao,broker"])
+        .args(["compile", policies, "--target", "openbao,broker"])
         .current_dir(root())
         .output()
         .expect("compile");
@@ -90,7 +138,13 @@ fn nightly_workflow_commands_run() {
         }
         let name = o["policy_name"].as_str().expect("policy name");
         assert_eq!(
-            bao.request("PUT", &format!("sys/policies/acl/{name}"), Some(&json!({"policy": o["policy_hcl"]})), None).0,
+            bao.request(
+                "PUT",
+                &format!("sys/policies/acl/{name}"),
+                Some(&json!({"policy": o["policy_hcl"], "expiration": o["policy_expiration"]})),
+                None
+            )
+            .0,
             204
         );
         assert_eq!(bao.request("POST", &format!("auth/approle/role/{name}"), Some(&o["role"]), None).0, 204);
@@ -99,14 +153,14 @@ fn nightly_workflow_commands_run() {
     assert!(seeded >= 1 && absent >= 1, "the pinned instant must see both sides: {seeded} active, {absent} not");
     for l in &lines {
         // The workflow runs at the job's own time; the test pins it.
-        let pinned = format!("{l} --at {AT}");
+        let pinned = format!("{l} --at {at}");
         let (code, err) =
-            run_line(&pinned, &[("POLICIES", "examples/policies"), ("BAO_ADDR", &bao.addr), ("BAO_TOKEN", &bao.token)]);
+            run_line(&pinned, &[("POLICIES", policies), ("BAO_ADDR", &bao.addr), ("BAO_TOKEN", &bao.token)]);
         assert_eq!(code, 0, "`{pinned}` failed: {err}");
         let report: Value =
             serde_json::from_str(&std::fs::read_to_string(root().join("drift.json")).expect("drift.json"))
                 .expect("json");
-        assert_eq!(report["at"], AT);
+        assert_eq!(report["at"], at.to_string());
         assert_eq!(report["drift"].as_array().map(Vec::len), Some(0), "{report}");
     }
     let _ = std::fs::remove_file(root().join("drift.json"));

@@ -6,12 +6,38 @@ use jit_e2e_tests::openbao::Bao;
 use jit_e2e_tests::root;
 use serde_json::{json, Value};
 use std::process::Command;
+use std::sync::OnceLock;
 
-const AT: &str = "2026-12-05T12:00:00Z";
+/// The instant the test runs at (whole seconds): the fixture's dates are
+/// relative to it, because OpenBao judges policy expirations by its clock.
+fn at() -> &'static str {
+    static AT: OnceLock<String> = OnceLock::new();
+    AT.get_or_init(|| {
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).map(|t| t.to_string()).unwrap_or_default()
+    })
+}
+
+/// `tests/drift-fixture` with its dates filled in relative to [`at`].
+fn fixture() -> &'static str {
+    static DIR: OnceLock<String> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let now: jiff::Timestamp = at().parse().expect("at");
+        let mut text = std::fs::read_to_string(root().join("tests/drift-fixture/bindings.hcl")).expect("fixture");
+        for days in [-34i64, -30, -4, 5, 15, 19] {
+            let t = jiff::Timestamp::from_second(now.as_second() + days * 86_400).expect("date");
+            text = text.replace(&format!("{{NOW{days:+}d}}"), &t.to_string());
+        }
+        assert!(!text.contains("{NOW"), "unfilled date in the fixture");
+        let dir = root().join(format!("target/tmp/drift-fixture-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp dir");
+        std::fs::write(dir.join("bindings.hcl"), text).expect("write fixture");
+        dir.display().to_string()
+    })
+}
 
 fn drift(bao: &Bao) -> (i32, Vec<(String, String)>, Value) {
     let out = Command::new(jit_e2e_tests::jitc_bin())
-        .args(["drift", "tests/drift-fixture", "--openbao-addr", &bao.addr, "--at", AT, "--format", "json"])
+        .args(["drift", fixture(), "--openbao-addr", &bao.addr, "--at", at(), "--format", "json"])
         .env("BAO_TOKEN", &bao.token)
         .current_dir(root())
         .output()
@@ -29,23 +55,27 @@ fn drift(bao: &Bao) -> (i32, Vec<(String, String)>, Value) {
 }
 
 /// The declared objects of a binding, as `jitc compile` renders them.
-fn declared(binding: &str) -> (String, Value) {
+fn declared(binding: &str) -> (Value, Value) {
     let out = Command::new(jit_e2e_tests::jitc_bin())
-        .args(["compile", "tests/drift-fixture", "--target", "openbao"])
+        .args(["compile", fixture(), "--target", "openbao"])
         .current_dir(root())
         .output()
         .expect("compile");
     let v: Value = serde_json::from_slice(&out.stdout).expect("compile json");
     let o = &v["bindings"][binding]["openbao"];
-    (o["policy_hcl"].as_str().expect("policy").to_string(), o["role"].clone())
+    let mut policy = json!({"policy": o["policy_hcl"]});
+    // As jit writes it: with its expiration, unless that has passed (an
+    // expired binding's policy left behind, written before or by hand).
+    let expiration: jiff::Timestamp = o["policy_expiration"].as_str().and_then(|e| e.parse().ok()).expect("expiration");
+    if expiration > at().parse().expect("at") {
+        policy["expiration"] = o["policy_expiration"].clone();
+    }
+    (policy, o["role"].clone())
 }
 
 fn put(bao: &Bao, binding: &str) {
     let (policy, role) = declared(binding);
-    assert_eq!(
-        bao.request("PUT", &format!("sys/policies/acl/jit-{binding}"), Some(&json!({ "policy": policy })), None).0,
-        204
-    );
+    assert_eq!(bao.request("PUT", &format!("sys/policies/acl/jit-{binding}"), Some(&policy), None).0, 204);
     assert_eq!(bao.request("POST", &format!("auth/approle/role/jit-{binding}"), Some(&role), None).0, 204);
 }
 
@@ -75,6 +105,18 @@ fn each_kind_of_drift_is_reported() {
     );
     put(&bao, "now-active");
 
+    // Changed: the policy rewritten without its expiration (OpenBao would
+    // keep it after expires_at).
+    let (policy, _) = declared("now-active");
+    let forever = json!({"policy": policy["policy"]});
+    assert_eq!(bao.request("PUT", "sys/policies/acl/jit-now-active", Some(&forever), None).0, 204);
+    let (code, kinds, v) = drift(&bao);
+    assert_eq!(code, 2);
+    assert_eq!(kinds, vec![("changed".to_string(), "sys/policies/acl/jit-now-active".to_string())]);
+    assert_eq!(v["drift"][0]["fields"][0]["field"], "expiration");
+    assert!(v["drift"][0]["fields"][0]["actual"].is_null(), "{v}");
+    put(&bao, "now-active");
+
     // Expired but present, pending but present, and click-ops objects.
     put(&bao, "was-active");
     put(&bao, "not-yet");
@@ -96,7 +138,7 @@ fn each_kind_of_drift_is_reported() {
 
     // Human form names each finding.
     let out = Command::new(jit_e2e_tests::jitc_bin())
-        .args(["drift", "tests/drift-fixture", "--openbao-addr", &bao.addr, "--at", AT, "--token-env", "MY_TOKEN"])
+        .args(["drift", fixture(), "--openbao-addr", &bao.addr, "--at", at(), "--token-env", "MY_TOKEN"])
         .env("MY_TOKEN", &bao.token)
         .current_dir(root())
         .output()
@@ -110,7 +152,7 @@ fn each_kind_of_drift_is_reported() {
 
     // An unreachable server is an error (exit 1), not drift.
     let out = Command::new(jit_e2e_tests::jitc_bin())
-        .args(["drift", "tests/drift-fixture", "--openbao-addr", "http://127.0.0.1:1", "--at", AT])
+        .args(["drift", fixture(), "--openbao-addr", "http://127.0.0.1:1", "--at", at()])
         .env("BAO_TOKEN", "x")
         .current_dir(root())
         .output()

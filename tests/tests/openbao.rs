@@ -98,6 +98,26 @@ fn example_applies_real_objects_and_repairs_drift() {
     assert_eq!(exists(&bao, "reporting-bot"), (false, false));
 }
 
+/// A token from an AppRole login through the binding's role (a fresh secret id).
+fn login(bao: &Bao, binding: &str) -> String {
+    let role = format!("auth/approle/role/jit-{binding}");
+    let (s, id) = bao.get(&format!("{role}/role-id"));
+    assert_eq!(s, 200, "{id}");
+    let (s, secret) = bao.request("POST", &format!("{role}/secret-id"), None, None);
+    assert_eq!(s, 200, "{secret}");
+    let body = serde_json::json!({"role_id": id["data"]["role_id"], "secret_id": secret["data"]["secret_id"]});
+    let (s, auth) = bao.request("POST", "auth/approle/login", Some(&body), Some(""));
+    assert_eq!(s, 200, "{auth}");
+    auth["auth"]["client_token"].as_str().expect("token").to_string()
+}
+
+/// The capabilities a token has on a path.
+fn capabilities(bao: &Bao, token: &str, path: &str) -> Vec<String> {
+    let (s, v) = bao.request("POST", "sys/capabilities-self", Some(&serde_json::json!({"paths": [path]})), Some(token));
+    assert_eq!(s, 200, "{v}");
+    v["capabilities"].as_array().expect("capabilities").iter().filter_map(|c| c.as_str().map(String::from)).collect()
+}
+
 fn two_bindings(starts: Timestamp, ends: Timestamp) -> String {
     let header = jit_e2e_tests::broker_header("kv/data/x");
     let binding = |name: &str, nb: Timestamp, exp: Timestamp| {
@@ -144,8 +164,19 @@ fn objects_follow_not_before_and_expires_at() {
     assert!(Timestamp::now() < boundary, "apply took too long for this test");
     assert_eq!(exists(&bao, "later"), (false, false), "a pending binding creates no objects");
     assert_eq!(exists(&bao, "ending"), (true, true));
+    // The policy carries the binding's expires_at: OpenBao removes it then.
+    let (_, policy) = bao.get("sys/policies/acl/jit-ending");
+    assert_eq!(policy["data"]["expiration"], boundary.to_string(), "{policy}");
+    // A login through the role while active can read the path.
+    let token = login(&bao, "ending");
+    assert_eq!(capabilities(&bao, &token, "kv/data/x"), ["read"]);
     let wait = boundary.as_millisecond() - Timestamp::now().as_millisecond() + 1500;
     std::thread::sleep(Duration::from_millis(wait.max(0) as u64));
+    // With no Terraform run, the policy is gone; the role left behind grants
+    // nothing: a new login's token has no capability on the path.
+    assert_eq!(exists(&bao, "ending"), (false, true), "OpenBao removed the policy at expires_at");
+    let token = login(&bao, "ending");
+    assert_eq!(capabilities(&bao, &token, "kv/data/x"), ["deny"]);
     let plan = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(

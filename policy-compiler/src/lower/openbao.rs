@@ -37,6 +37,8 @@ pub struct AppRole {
 pub struct OpenbaoModel {
     pub policy_name: String,
     pub rules: Vec<PathRule>,
+    /// When OpenBao removes the policy by itself: the binding's `expires_at`.
+    pub policy_expiration: jiff::Timestamp,
     pub role_name: String,
     pub role: AppRole,
     /// Header comment lines of the policy text.
@@ -70,6 +72,7 @@ impl Lowering for Openbao {
         let model = OpenbaoModel {
             policy_name: name.clone(),
             rules: rules.clone(),
+            policy_expiration: b.expires_at,
             role_name: name.clone(),
             role: AppRole {
                 token_policies: vec![name],

@@ -13,6 +13,7 @@ pub struct Openbao;
 struct View<'a> {
     policy_name: &'a str,
     policy_hcl: String,
+    policy_expiration: String,
     role_name: &'a str,
     role: &'a AppRole,
 }
@@ -26,8 +27,13 @@ impl Rendering for Openbao {
     ];
 
     fn fields<M: SerializeMap>(&self, m: &OpenbaoModel, map: &mut M) -> Result<(), M::Error> {
-        let view =
-            View { policy_name: &m.policy_name, policy_hcl: policy_hcl(m), role_name: &m.role_name, role: &m.role };
+        let view = View {
+            policy_name: &m.policy_name,
+            policy_hcl: policy_hcl(m),
+            policy_expiration: m.policy_expiration.to_string(),
+            role_name: &m.role_name,
+            role: &m.role,
+        };
         map.serialize_entry("openbao", &view)
     }
 

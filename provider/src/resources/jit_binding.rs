@@ -15,7 +15,7 @@
 use super::spec::import_by_name;
 use super::{compile, diagnostics, replace_on_name, shape, DocBuilder};
 use super::{ApplyReq, ApplyResp, Ctx, PlanReq, PlanResp, ReadResp, Resource};
-use crate::broker::desired::{self, Declared, Present};
+use crate::broker::desired::{self, Declared, Failed, Present};
 use crate::broker::{AppRole, BrokerError};
 use crate::convert::value::{Type, Value};
 use crate::diag::{has_errors, path, Diag};
@@ -171,6 +171,7 @@ fn declared(ctx: &Ctx, state: &Value) -> Option<Declared> {
         binding: binding.to_string(),
         name: broker.config().object_name(binding),
         policy: policy.to_string(),
+        expires_at: state.get("expires_at").as_str()?.parse().ok()?,
         // Absent only in a state written by hand; then the role is rewritten.
         role: state.get("openbao_role").as_str().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default(),
     })
@@ -199,8 +200,28 @@ async fn converge(ctx: &Ctx, state: &Value, active: bool) -> (Value, Vec<Diag>) 
         return (Value::Null, Vec::new());
     };
     let (present, failed) = desired::converge(broker.as_ref(), &d, active).await;
+    if let Some(Failed { error: BrokerError::ExpirationElapsed { .. }, .. }) = &failed {
+        // The grant ended between the refresh this run is anchored at and
+        // now: OpenBao refused a policy that would already have expired.
+        // Like `status`, the state stays as of the anchor; the next refresh
+        // records the end and the next plan shows `active -> expired`.
+        return (state.get("openbao_objects").clone(), Vec::new());
+    }
     let diags = failed.map(|f| broker_diag(&f.error, &f.doing)).into_iter().collect();
     (objects(ctx, &d.name, present), diags)
+}
+
+/// Where a binding's grant stands at `at`, from the dates in its state.
+fn status_at(state: &Value, at: jiff::Timestamp) -> Option<ir::Status> {
+    let time = |k: &str| state.get(k).as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let (from, until) = (time("not_before")?, time("expires_at")?);
+    Some(if at < from {
+        ir::Status::Pending
+    } else if at < until {
+        ir::Status::Active
+    } else {
+        ir::Status::Expired
+    })
 }
 
 #[tonic::async_trait]
@@ -343,14 +364,28 @@ impl Resource for JitBinding {
             }
         };
         let recorded = state.get("openbao_objects").as_list().map(|l| !l.is_empty()).unwrap_or(false);
-        if live.present() == Present::NONE && recorded {
-            // Both objects were deleted outside Terraform: the binding is gone.
+        let active = status_at(&state, ctx.clock.now()).is_none_or(|s| s == ir::Status::Active);
+        if live.present() == Present::NONE && recorded && active {
+            // Both objects of an active binding were deleted outside
+            // Terraform: the binding is gone. (After expires_at, OpenBao
+            // removing the policy is the expected end, not a deletion.)
             return ReadResp { state: Value::Null, private, diags: Vec::new() };
         }
-        // What differs from the declaration shows as drift in the next plan.
-        if let Some(text) = &live.policy {
-            if !desired::same_policy(text, state.get("openbao_policy_hcl").as_str().unwrap_or("")) {
-                state.set("openbao_policy_hcl", Value::str(text.clone()));
+        // What differs from the declaration shows as drift in the next plan:
+        // other text, or a policy OpenBao would not remove at expires_at
+        // (named in a comment, which OpenBao ignores).
+        if let Some(p) = &live.policy {
+            let differs = match declared(ctx, &state) {
+                Some(d) => desired::policy_differences(p, &d),
+                // Imported: record what exists.
+                None => vec!["policy"],
+            };
+            if differs.contains(&"expiration") {
+                let when = p.expiration.map(|e| format!("at {e}")).unwrap_or_else(|| "never".into());
+                state
+                    .set("openbao_policy_hcl", Value::str(format!("# OpenBao removes this policy {when}\n{}", p.text)));
+            } else if differs.contains(&"policy") {
+                state.set("openbao_policy_hcl", Value::str(p.text.clone()));
             }
         }
         if let Some(role) = &live.role {
