@@ -98,6 +98,8 @@ codes! {
     AzureRequirementNotEnforced = "JIT104", Warning, "requirement not expressible in an Azure PIM request";
     UnusedDefinition = "JIT105", Warning, "role or policy never bound";
     OpenbaoRequirementNotEnforced = "JIT106", Warning, "requirement not expressible in an OpenBao ACL policy";
+    WindowsAtIssuance = "JIT107", Warning, "windows enforced only when credentials are issued";
+    SessionNotEnforced = "JIT108", Warning, "max_session not enforced as declared";
 }
 
 /// One finding, with where it is and how to fix it.

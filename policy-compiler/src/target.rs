@@ -42,6 +42,11 @@ macro_rules! targets {
                 match self { $(Target::$variant => <$lower as Lowering>::IDENTITY,)* }
             }
 
+            /// How the target enforces each feature of the language.
+            pub fn enforces(self) -> &'static [Enforces] {
+                match self { $(Target::$variant => <$lower as Lowering>::ENFORCES,)* }
+            }
+
             /// The flat outputs (provider attributes) of the target.
             pub fn flat_outputs(self) -> &'static [FlatOutput] {
                 match self { $(Target::$variant => <$render as Rendering>::FLAT_OUTPUTS,)* }
@@ -109,7 +114,7 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// How a target enforces the grant's time bounds.
+/// How a target enforces a binding's time (the `enforcement` output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Enforcement {
@@ -119,6 +124,9 @@ pub enum Enforcement {
     Expanded,
     /// The provider adds and removes objects on apply.
     Convergence,
+    /// The grant's bounds are enforced by the target, its windows only when
+    /// credentials are issued (`jit_credential`).
+    Issuance,
 }
 
 impl Enforcement {
@@ -127,8 +135,124 @@ impl Enforcement {
             Enforcement::Exact => "exact",
             Enforcement::Expanded => "expanded",
             Enforcement::Convergence => "convergence",
+            Enforcement::Issuance => "issuance",
         }
     }
+}
+
+/// A feature of the language a binding may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Feature {
+    NotBefore,
+    ExpiresAt,
+    Windows,
+    MaxSession,
+    Mfa,
+    SourceCidrs,
+    PrincipalTags,
+    Approval,
+}
+
+impl Feature {
+    pub const ALL: &'static [Feature] = &[
+        Feature::NotBefore,
+        Feature::ExpiresAt,
+        Feature::Windows,
+        Feature::MaxSession,
+        Feature::Mfa,
+        Feature::SourceCidrs,
+        Feature::PrincipalTags,
+        Feature::Approval,
+    ];
+
+    /// The feature as the language spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::NotBefore => "not_before",
+            Feature::ExpiresAt => "expires_at",
+            Feature::Windows => "windows",
+            Feature::MaxSession => "max_session",
+            Feature::Mfa => "mfa",
+            Feature::SourceCidrs => "source_cidrs",
+            Feature::PrincipalTags => "principal_tags",
+            Feature::Approval => "approval",
+        }
+    }
+
+    /// Whether a binding declares the feature. The grant's bounds always;
+    /// `max_session` only when its policy sets it (the default is the
+    /// language's, not the binding's declaration).
+    pub fn used_by(self, b: &crate::ir::Binding) -> bool {
+        let p = &b.policy;
+        match self {
+            Feature::NotBefore | Feature::ExpiresAt => true,
+            Feature::Windows => !p.windows.is_empty(),
+            Feature::MaxSession => p.max_session_span.is_some(),
+            Feature::Mfa => p.require.mfa,
+            Feature::SourceCidrs => !p.require.source_cidrs.is_empty(),
+            Feature::PrincipalTags => !p.require.principal_tags.is_empty(),
+            Feature::Approval => p.approval.is_some(),
+        }
+    }
+}
+
+/// How strictly a target enforces a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// The target evaluates it exactly, at every request.
+    Exact,
+    /// Exactly, with windows unrolled into absolute intervals.
+    Expanded,
+    /// Exactly within the target's own range; a declared value outside it is
+    /// moved into it (a warning).
+    Bounded,
+    /// Only when credentials are issued through `jit_credential`.
+    AtIssuance,
+    /// When the provider applies: objects appear at the first apply after
+    /// the instant (later than declared, never earlier).
+    AtApply,
+    /// Before the grant exists: checked on the change that introduces it.
+    AtReview,
+    /// The target cannot express it; a binding using it is an error.
+    Refused,
+    /// Not enforced by the target (a warning).
+    NotAtAll,
+}
+
+impl How {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Exact => "exact",
+            How::Expanded => "expanded",
+            How::Bounded => "bounded",
+            How::AtIssuance => "at issuance",
+            How::AtApply => "at apply",
+            How::AtReview => "at review",
+            How::Refused => "refused",
+            How::NotAtAll => "not at all",
+        }
+    }
+
+    /// Whether a binding using the feature may get more access than it
+    /// declares on this target: then every such binding has a warning.
+    pub fn weakens(self) -> bool {
+        matches!(self, How::Bounded | How::AtIssuance | How::NotAtAll)
+    }
+}
+
+/// One row of a target's enforcement table: a feature, how the target
+/// enforces it, and the code of the warning (or, for `Refused`, the error)
+/// a binding using it gets when that is less than declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enforces {
+    pub feature: Feature,
+    pub how: How,
+    pub code: Option<crate::diag::Code>,
+}
+
+/// A row of an enforcement table.
+pub const fn enforces(feature: Feature, how: How, code: Option<crate::diag::Code>) -> Enforces {
+    Enforces { feature, how, code }
 }
 
 #[cfg(test)]
@@ -149,6 +273,53 @@ mod tests {
         for t in Target::ALL {
             for o in t.flat_outputs() {
                 assert!(seen.insert(o.name), "flat output `{}` is declared twice", o.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_target_declares_every_feature_once_with_a_code_where_it_weakens() {
+        for t in Target::ALL {
+            for f in Feature::ALL {
+                let rows: Vec<&Enforces> = t.enforces().iter().filter(|e| e.feature == *f).collect();
+                assert_eq!(rows.len(), 1, "{t}: `{}` must be declared once", f.as_str());
+                let e = rows[0];
+                let coded = e.how.weakens() || e.how == How::Refused;
+                assert_eq!(
+                    e.code.is_some(),
+                    coded,
+                    "{t}: `{}` {} needs a code iff it weakens",
+                    f.as_str(),
+                    e.how.as_str()
+                );
+            }
+        }
+    }
+
+    /// docs/language.md's enforcement table says what the registry says.
+    #[test]
+    fn the_enforcement_table_in_the_docs_is_the_registry() {
+        let doc = include_str!("../../docs/language.md");
+        let section = doc.split("## What each target enforces").nth(1).expect("the enforcement section");
+        let row = |cells: &str| -> Vec<String> {
+            cells.trim().trim_matches('|').split('|').map(|c| c.trim().to_string()).collect()
+        };
+        let header = section.lines().find(|l| l.starts_with("| feature |")).map(row).expect("a header row");
+        let targets: Vec<String> = Target::ALL.iter().map(|t| format!("`{t}`")).collect();
+        assert_eq!(&header[1..], targets.as_slice(), "one column per registered target, in order");
+        for f in Feature::ALL {
+            let line = section
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", f.as_str())))
+                .unwrap_or_else(|| panic!("no row for `{}`", f.as_str()));
+            let cells = row(line);
+            for (t, cell) in Target::ALL.iter().zip(&cells[1..]) {
+                let e = t.enforces().iter().find(|e| e.feature == *f).expect("declared");
+                let want = match e.code {
+                    Some(c) => format!("{} (`{}`)", e.how.as_str(), c.as_str()),
+                    None => e.how.as_str().to_string(),
+                };
+                assert_eq!(cell, &want, "docs/language.md: `{}` on {t}", f.as_str());
             }
         }
     }

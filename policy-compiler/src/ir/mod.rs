@@ -70,6 +70,8 @@ pub struct Policy {
     pub description: Option<String>,
     /// Longest session, seconds.
     pub max_session: i64,
+    /// Where `max_session` is set, when the policy sets it (not defaulted).
+    pub max_session_span: Option<Span>,
     /// Longest grant, seconds.
     pub max_grant: i64,
     pub max_grant_span: Option<Span>,

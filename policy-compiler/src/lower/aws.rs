@@ -3,7 +3,7 @@
 //! AWS has no weekday or hour key, so windows are unrolled: `expanded`.
 //! The policy must fit AWS's size limits, measured as AWS measures them.
 
-use super::{Cx, Enforcement, Lowered, Lowering};
+use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::diag::Code;
 use crate::ir::active_intervals;
 use serde::Serialize;
@@ -89,10 +89,32 @@ impl Lowering for Aws {
     type Model = AwsModel;
     const ROLE_BLOCK: Option<&'static str> = Some("aws");
     const IDENTITY: Option<&'static str> = Some("aws");
+    const ENFORCES: &'static [Enforces] = &[
+        enforces(Feature::NotBefore, How::Exact, None),
+        enforces(Feature::ExpiresAt, How::Exact, None),
+        enforces(Feature::Windows, How::Expanded, None),
+        enforces(Feature::MaxSession, How::Bounded, Some(Code::SessionNotEnforced)),
+        enforces(Feature::Mfa, How::Exact, None),
+        enforces(Feature::SourceCidrs, How::Exact, None),
+        enforces(Feature::PrincipalTags, How::Exact, None),
+        enforces(Feature::Approval, How::AtReview, None),
+    ];
 
     fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<AwsModel>> {
         let b = cx.binding;
         let perms = b.role.aws.as_ref()?;
+        if let Some(span) = b.policy.max_session_span.filter(|_| b.policy.max_session < SESSION_MIN) {
+            cx.report(
+                Code::SessionNotEnforced,
+                span,
+                format!(
+                    "a role's MaxSessionDuration is at least 1h, so max_session {} of binding `{}` is enforced as 1h",
+                    crate::resolve::values::format_duration(b.policy.max_session),
+                    b.name
+                ),
+                "callers can still ask for shorter sessions (AssumeRole DurationSeconds, 900 s at least); raise max_session to 1h to say what AWS enforces",
+            );
+        }
         let intervals = active_intervals(&b.policy.windows, b.not_before, b.expires_at);
         let req = &b.policy.require;
         let actions: Arc<[String]> = perms.actions.iter().map(|(a, _)| a.clone()).collect();

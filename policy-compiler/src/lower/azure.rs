@@ -2,7 +2,7 @@
 //! expiry (never `NoExpiration`). PIM has no recurrence, so a policy with
 //! windows cannot be lowered to Azure.
 
-use super::{Cx, Enforcement, Lowered, Lowering};
+use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::diag::Code;
 use serde::Serialize;
 
@@ -64,6 +64,16 @@ impl Lowering for Azure {
     type Model = AzureModel;
     const ROLE_BLOCK: Option<&'static str> = Some("azure");
     const IDENTITY: Option<&'static str> = Some("azure");
+    const ENFORCES: &'static [Enforces] = &[
+        enforces(Feature::NotBefore, How::Exact, None),
+        enforces(Feature::ExpiresAt, How::Exact, None),
+        enforces(Feature::Windows, How::Refused, Some(Code::AzureWindows)),
+        enforces(Feature::MaxSession, How::NotAtAll, Some(Code::SessionNotEnforced)),
+        enforces(Feature::Mfa, How::NotAtAll, Some(Code::AzureRequirementNotEnforced)),
+        enforces(Feature::SourceCidrs, How::NotAtAll, Some(Code::AzureRequirementNotEnforced)),
+        enforces(Feature::PrincipalTags, How::NotAtAll, Some(Code::AzureRequirementNotEnforced)),
+        enforces(Feature::Approval, How::AtReview, None),
+    ];
 
     fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<AzureModel>> {
         let b = cx.binding;
@@ -76,6 +86,14 @@ impl Lowering for Azure {
                 "bind this role under a policy without windows, or drop the `azure` block from the role; PIM supports one start and one end only",
             );
             return None;
+        }
+        if let Some(span) = b.policy.max_session_span {
+            cx.report(
+                Code::SessionNotEnforced,
+                span,
+                format!("a PIM assignment has no session length: sign-in sessions under binding `{}` follow Entra ID's token lifetimes", b.name),
+                "keep max_session for the targets that enforce it, and limit sessions with Conditional Access sign-in frequency",
+            );
         }
         let req = &b.policy.require;
         if !req.is_empty() {

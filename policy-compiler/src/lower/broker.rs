@@ -3,7 +3,7 @@
 //! at request time. Its digest is the SHA-256 of the rule without the
 //! digest, rendered compactly, and serves as the binding's content digest.
 
-use super::{Cx, Enforcement, Lowered, Lowering};
+use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::ast::shape::{self, NAME_PATTERN, TIME_OF_DAY_PATTERN};
 use crate::ir::Binding;
 use crate::resolve::{MAX_SESSION_MAX, MAX_SESSION_MIN};
@@ -174,6 +174,17 @@ impl Lowering for Broker {
     type Model = Rule;
     const ROLE_BLOCK: Option<&'static str> = None;
     const IDENTITY: Option<&'static str> = None;
+    // The rule carries every feature for the broker or gateway to enforce.
+    const ENFORCES: &'static [Enforces] = &[
+        enforces(Feature::NotBefore, How::Exact, None),
+        enforces(Feature::ExpiresAt, How::Exact, None),
+        enforces(Feature::Windows, How::Exact, None),
+        enforces(Feature::MaxSession, How::Exact, None),
+        enforces(Feature::Mfa, How::Exact, None),
+        enforces(Feature::SourceCidrs, How::Exact, None),
+        enforces(Feature::PrincipalTags, How::Exact, None),
+        enforces(Feature::Approval, How::AtReview, None),
+    ];
 
     fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<Rule>> {
         let model = cx.rule.take().unwrap_or_else(|| rule(cx.binding));

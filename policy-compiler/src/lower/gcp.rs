@@ -3,7 +3,7 @@
 //! `getHours(tz)` and `getMinutes(tz)`, so time is `exact`. GCP allows at
 //! most 12 logical operators per condition.
 
-use super::{Cx, Enforcement, Lowered, Lowering};
+use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::diag::Code;
 use crate::ir::{Binding, Window};
 use jiff::Timestamp;
@@ -88,6 +88,16 @@ impl Lowering for Gcp {
     type Model = GcpModel;
     const ROLE_BLOCK: Option<&'static str> = Some("gcp");
     const IDENTITY: Option<&'static str> = Some("gcp");
+    const ENFORCES: &'static [Enforces] = &[
+        enforces(Feature::NotBefore, How::Exact, None),
+        enforces(Feature::ExpiresAt, How::Exact, None),
+        enforces(Feature::Windows, How::Exact, None),
+        enforces(Feature::MaxSession, How::NotAtAll, Some(Code::SessionNotEnforced)),
+        enforces(Feature::Mfa, How::NotAtAll, Some(Code::GcpRequirementNotEnforced)),
+        enforces(Feature::SourceCidrs, How::NotAtAll, Some(Code::GcpRequirementNotEnforced)),
+        enforces(Feature::PrincipalTags, How::NotAtAll, Some(Code::GcpRequirementNotEnforced)),
+        enforces(Feature::Approval, How::AtReview, None),
+    ];
 
     fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<GcpModel>> {
         let b = cx.binding;
@@ -132,6 +142,14 @@ impl Lowering for Gcp {
                     if dropped.len() == 1 { "it" } else { "them" }
                 ),
                 "enforce these through the broker rule, an access level (BeyondCorp / VPC Service Controls) or an organisation policy",
+            );
+        }
+        if let Some(span) = b.policy.max_session_span {
+            cx.report(
+                Code::SessionNotEnforced,
+                span,
+                format!("IAM Conditions carry no session length: credentials under binding `{}` follow GCP's own lifetimes (access tokens 1h by default, up to 12h where an organisation allows it)", b.name),
+                "keep max_session for the targets that enforce it, and limit token lifetimes in GCP (constraints/iam.allowServiceAccountCredentialLifetimeExtension)",
             );
         }
         let cel = expression(b);

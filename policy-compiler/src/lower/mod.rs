@@ -17,8 +17,8 @@ pub mod openbao;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::Binding;
 use crate::source::Span;
-pub use crate::target::Enforcement;
 use crate::target::Target;
+pub use crate::target::{enforces, Enforcement, Enforces, Feature, How};
 use serde::Serialize;
 use std::any::Any;
 use std::fmt;
@@ -37,6 +37,12 @@ pub trait Lowering {
     /// whose role has the block but whose subject lacks the identity is
     /// skipped with a `JIT100` warning before `lower` is called.
     const IDENTITY: Option<&'static str>;
+
+    /// How the target enforces each feature of the language (one row per
+    /// [`Feature`]), with the code of the warning `lower` reports on a
+    /// binding using a feature the target enforces less strictly than
+    /// declared. docs/language.md shows this table; a test walks it.
+    const ENFORCES: &'static [Enforces];
 
     /// Lower one binding. `None` means no output: after reporting an error
     /// (a limit of the target) through `cx`, or when nothing applies.

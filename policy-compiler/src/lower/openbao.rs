@@ -2,7 +2,7 @@
 //! `<prefix><binding>`. ACLs have no clock: the provider creates the objects
 //! while the binding is active and removes them after (`convergence`).
 
-use super::{Cx, Enforcement, Lowered, Lowering};
+use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::diag::Code;
 use crate::ir::PathRule;
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,16 @@ impl Lowering for Openbao {
     type Model = OpenbaoModel;
     const ROLE_BLOCK: Option<&'static str> = Some("openbao");
     const IDENTITY: Option<&'static str> = Some("openbao");
+    const ENFORCES: &'static [Enforces] = &[
+        enforces(Feature::NotBefore, How::AtApply, None),
+        enforces(Feature::ExpiresAt, How::Exact, None),
+        enforces(Feature::Windows, How::AtIssuance, Some(Code::WindowsAtIssuance)),
+        enforces(Feature::MaxSession, How::Exact, None),
+        enforces(Feature::Mfa, How::NotAtAll, Some(Code::OpenbaoRequirementNotEnforced)),
+        enforces(Feature::SourceCidrs, How::Exact, None),
+        enforces(Feature::PrincipalTags, How::NotAtAll, Some(Code::OpenbaoRequirementNotEnforced)),
+        enforces(Feature::Approval, How::AtReview, None),
+    ];
 
     fn lower(&self, cx: &mut Cx<'_>) -> Option<Lowered<OpenbaoModel>> {
         let b = cx.binding;
@@ -64,6 +74,17 @@ impl Lowering for Openbao {
                 req.span.unwrap_or(b.policy.span),
                 "ACL policies carry no MFA or tag condition; only source_cidrs are enforced (as token and secret-id bound CIDRs)",
                 "configure login MFA on the AppRole mount, or rely on the broker rule",
+            );
+        }
+        if let Some(w) = b.policy.windows.first() {
+            cx.report(
+                Code::WindowsAtIssuance,
+                w.span,
+                format!(
+                    "ACL policies have no clock: the objects of binding `{}` exist for its whole grant, and its windows hold only for credentials issued through `jit_credential`",
+                    b.name
+                ),
+                "issue credentials with `ephemeral \"jit_credential\"`, which refuses outside the windows and ends tokens with the window; or bind under a policy without windows",
             );
         }
         let name = object_name(&cx.options.openbao_prefix, &b.name);
@@ -92,6 +113,7 @@ impl Lowering for Openbao {
                 format!("valid {} to {}; managed by jit, do not edit", b.not_before, b.expires_at),
             ],
         };
-        Some(Lowered { model, enforcement: Enforcement::Convergence })
+        let enforcement = if b.policy.windows.is_empty() { Enforcement::Convergence } else { Enforcement::Issuance };
+        Some(Lowered { model, enforcement })
     }
 }

@@ -271,6 +271,7 @@ fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
         max_session,
         max_grant,
         max_grant_span: d.max_grant.as_ref().map(|s| s.span),
+        max_session_span: d.max_session.as_ref().map(|s| s.span),
         windows,
         require: require.unwrap_or_default(),
         approval,

@@ -238,7 +238,7 @@ impl Resource for JitBinding {
             attr("role_spec", s.clone(), Mode::Required, "The role: `jit_role.NAME.spec` or `data.jit_document.NAME.roles[\"ROLE\"]`."),
             attr("policy_spec", s.clone(), Mode::Required, "The policy: `jit_policy.NAME.spec` or `data.jit_document.NAME.policies[\"POLICY\"]`."),
             attr("status", s.clone(), Mode::Computed, "pending, active or expired. An expired binding is an in-place update, never a replacement or an error."),
-            attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded or convergence."),
+            attr("enforcement", Type::map_of(Type::String), Mode::Computed, "How each target enforces time: exact, expanded, convergence or issuance (see the enforcement table in docs/language.md)."),
             attr("digest", s.clone(), Mode::Computed, "SHA-256 content digest of the grant."),
             attr(
                 "openbao_objects",
