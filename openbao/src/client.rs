@@ -294,6 +294,16 @@ impl Broker for OpenBao {
         }
     }
 
+    async fn renew_token(&self, token: &str, seconds: i64) -> Result<i64, BrokerError> {
+        let path = "auth/token/renew-self";
+        let body = json!({ "increment": format!("{seconds}s") });
+        let (status, v) = self.call(Method::POST, path, Some(&body), Some(token), "update").await?;
+        match v["auth"]["lease_duration"].as_i64() {
+            Some(lease) if status.is_success() => Ok(lease),
+            _ => Err(self.fail(status, path, &v)),
+        }
+    }
+
     async fn revoke_token(&self, token: &str) -> Result<(), BrokerError> {
         let path = "auth/token/revoke-self";
         let (status, v) = self.call(Method::POST, path, None, Some(token), "update").await?;

@@ -104,6 +104,10 @@ impl Broker for Fake {
         self.check()?;
         Ok(Login { token: format!("token-{role_id}"), accessor: format!("accessor-{role_id}"), lease_seconds: 3600 })
     }
+    async fn renew_token(&self, _token: &str, seconds: i64) -> Result<i64, BrokerError> {
+        self.check()?;
+        Ok(seconds)
+    }
     async fn revoke_token(&self, _token: &str) -> Result<(), BrokerError> {
         self.check()
     }

@@ -188,6 +188,9 @@ pub trait Broker: Send + Sync + fmt::Debug {
     async fn secret_id(&self, role: &str, ttl_seconds: i64, metadata: &str) -> Result<String, BrokerError>;
     async fn login(&self, role_id: &str, secret_id: &str) -> Result<Login, BrokerError>;
     async fn revoke_token(&self, token: &str) -> Result<(), BrokerError>;
+    /// Renew a token (as itself) for `seconds` from now, which may shorten
+    /// it; returns its new lease, seconds.
+    async fn renew_token(&self, token: &str, seconds: i64) -> Result<i64, BrokerError>;
     /// Names of all ACL policies.
     async fn list_policies(&self) -> Result<Vec<String>, BrokerError>;
     /// Names of all roles of the AppRole mount.

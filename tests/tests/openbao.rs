@@ -177,6 +177,16 @@ fn objects_follow_not_before_and_expires_at() {
     assert_eq!(exists(&bao, "ending"), (false, true), "OpenBao removed the policy at expires_at");
     let token = login(&bao, "ending");
     assert_eq!(capabilities(&bao, &token, "kv/data/x"), ["deny"]);
+    // jit_credential refuses a binding past expires_at although its role
+    // still exists.
+    w.write(
+        "credential.tf",
+        "ephemeral \"jit_credential\" \"late\" {\n  rule = jit_binding.ending.broker_rule_json\n}\n",
+    );
+    let refused = w.run_env(&["plan", "-input=false", "-no-color"], &env);
+    assert_ne!(refused.code, 0, "{}", refused.all());
+    assert!(refused.all().contains("binding `ending` has ended"), "{}", refused.all());
+    std::fs::remove_file(w.dir.join("credential.tf")).expect("remove credential.tf");
     let plan = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
     assert_eq!(plan.code, 2, "{}", plan.all());
     assert!(
@@ -251,11 +261,14 @@ const CHECK_PY: &str = r#"import json, os, urllib.request, urllib.error
 req = urllib.request.Request(os.environ["BAO_ADDR"] + "/v1/auth/token/lookup-self", headers={"X-Vault-Token": os.environ["TOKEN"]})
 try:
     with urllib.request.urlopen(req, timeout=10) as r:
-        out = {"status": r.status, "accessor": json.load(r)["data"]["accessor"]}
+        data = json.load(r)["data"]
+        out = {"status": r.status, "accessor": data["accessor"], "expire_time": data["expire_time"]}
 except urllib.error.HTTPError as e:
     out = {"status": e.code}
 json.dump(out, open("lookup.json", "w"))
 open("token.txt", "w").write(os.environ["TOKEN"])
+if "EXPIRES_AT" in os.environ:
+    open("expires_at.txt", "w").write(os.environ["EXPIRES_AT"])
 "#;
 
 /// Every OpenBao service-token-looking string in a text.
@@ -298,8 +311,8 @@ fn ephemeral_credential_works_during_apply_and_is_revoked_and_never_stored() {
         "credential.tf",
         r#"
 ephemeral "jit_credential" "bot" {
-  binding = jit_binding.reporting.name
-  ttl     = "10m"
+  rule = jit_binding.reporting.broker_rule_json
+  ttl  = "10m"
 }
 
 resource "terraform_data" "use" {
@@ -345,11 +358,121 @@ resource "terraform_data" "use" {
         assert!(tokens_in(text).is_empty(), "an OpenBao token appears in the {what}: {:?}", tokens_in(text).len());
     }
 
-    // A binding that is not active is refused.
-    w.write("credential.tf", "ephemeral \"jit_credential\" \"nope\" {\n  binding = \"no-such-binding\"\n}\n");
+    // Something that is not a binding's rule is refused.
+    w.write("credential.tf", "ephemeral \"jit_credential\" \"nope\" {\n  rule = \"{}\"\n}\n");
     let refused = w.run_env(&["plan", "-input=false", "-no-color"], &env);
     assert_ne!(refused.code, 0);
-    assert!(refused.all().contains("binding `no-such-binding` is not active now"), "{}", refused.all());
+    assert!(refused.all().contains("is not a binding's broker rule"), "{}", refused.all());
+}
+
+/// `HH:MM` (UTC) and the three-letter day of an instant.
+fn clock(t: Timestamp) -> (String, &'static str) {
+    let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let day = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][dt.weekday().to_sunday_zero_offset() as usize];
+    (format!("{:02}:{:02}", dt.hour(), dt.minute()), day)
+}
+
+fn floor_minute(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second() - t.as_second().rem_euclid(60)).expect("timestamp")
+}
+
+/// A binding of role `r` under a policy with one UTC window from `from` to
+/// `to` (starting on `from`'s day), its dates around now.
+fn windowed(name: &str, from: Timestamp, to: Timestamp, now: Timestamp) -> String {
+    let ((start, day), (end, _)) = (clock(from), clock(to));
+    format!(
+        r#"
+resource "jit_policy" "{name}" {{
+  name = "{name}"
+  window {{
+    days     = ["{day}"]
+    start    = "{start}"
+    end      = "{end}"
+    timezone = "UTC"
+  }}
+}}
+resource "jit_binding" "{name}" {{
+  name        = "{name}"
+  role_spec   = jit_role.r.spec
+  policy_spec = jit_policy.{name}.spec
+  subject {{
+    kind    = "workload"
+    name    = "{name}"
+    openbao = "{name}"
+  }}
+  not_before = "{}"
+  expires_at = "{}"
+}}
+"#,
+        now - 1.hour(),
+        now + 24.hours()
+    )
+}
+
+#[test]
+fn ephemeral_credential_enforces_windows_at_issuance() {
+    let bao = Bao::start("issuance");
+    let env = bao.env();
+    let w = Workdir::new("openbao-issuance", Version::Latest, Install::DevOverrides);
+    let now = whole(Timestamp::now());
+    // Inside: a window that opened an hour ago and closes in 20 minutes.
+    // Outside: a window opening in two hours.
+    let closes = floor_minute(now + 20.minutes());
+    let opens = floor_minute(now + 2.hours());
+    let header = jit_e2e_tests::broker_header("kv/data/x");
+    let main = format!(
+        "{header}{}{}",
+        windowed("inside", now - 1.hour(), closes, now),
+        windowed("outside", opens, opens + 1.hour(), now)
+    );
+    w.write("main.tf", &main);
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply");
+    assert_eq!(exists(&bao, "outside"), (true, true), "both bindings are active by their dates");
+
+    w.write(
+        "credential.tf",
+        "ephemeral \"jit_credential\" \"out\" {\n  rule = jit_binding.outside.broker_rule_json\n}\n",
+    );
+    let refused = w.run_env(&["plan", "-input=false", "-no-color"], &env);
+    assert_ne!(refused.code, 0, "{}", refused.all());
+    let text = refused.all();
+    assert!(text.contains("binding `outside` is outside its windows now"), "{text}");
+    assert!(text.contains(&format!("it opens next at {opens}")), "{text}");
+
+    w.write("check.py", CHECK_PY);
+    w.write(
+        "credential.tf",
+        &r#"
+ephemeral "jit_credential" "in" {
+  rule = jit_binding.inside.broker_rule_json
+}
+
+resource "terraform_data" "use" {
+  input = jit_binding.inside.digest
+  provisioner "local-exec" {
+    command     = "python3 check.py"
+    environment = {
+      TOKEN      = ephemeral.jit_credential.in.token
+      EXPIRES_AT = ephemeral.jit_credential.in.expires_at
+      BAO_ADDR   = "BAO_ADDR_HERE"
+    }
+  }
+}
+"#
+        .replace("BAO_ADDR_HERE", &bao.addr),
+    );
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply with the credential");
+    // The credential and the token itself end with the window, not an hour on.
+    let expires: Timestamp = std::fs::read_to_string(w.dir.join("expires_at.txt"))
+        .expect("expires_at.txt")
+        .trim()
+        .parse()
+        .expect("an instant");
+    assert!(expires <= closes && expires > now, "expires_at {expires}, window closes {closes}");
+    let lookup: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.dir.join("lookup.json")).expect("lookup.json")).expect("json");
+    let token_end: Timestamp = lookup["expire_time"].as_str().and_then(|t| t.parse().ok()).expect("expire_time");
+    assert!(token_end <= closes + 2.seconds(), "the token expires at {token_end}, after the window's end {closes}");
 }
 
 #[test]

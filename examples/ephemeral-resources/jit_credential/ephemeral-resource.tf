@@ -1,4 +1,4 @@
 ephemeral "jit_credential" "reporting" {
-  binding = jit_binding.reporting.name
-  ttl     = "10m"
+  rule = jit_binding.reporting.broker_rule_json
+  ttl  = "10m"
 }

@@ -5,9 +5,11 @@
 //! it.
 
 mod grant;
+mod schedule;
 mod window;
 
 pub use grant::{is_wildcard, Block, Grant, Part};
+pub use schedule::Schedule;
 pub use window::{active_intervals, DaySet, Window};
 
 use crate::source::Span;
@@ -156,9 +158,15 @@ pub struct Binding {
 /// and, when the policy has windows, `at` falls inside one of them in the
 /// window's own time zone.
 pub fn is_active(binding: &Binding, at: Timestamp) -> bool {
-    binding.not_before <= at
-        && at < binding.expires_at
-        && (binding.policy.windows.is_empty() || binding.policy.windows.iter().any(|w| w.contains(at)))
+    schedule::in_force(binding.not_before, binding.expires_at, &binding.policy.windows, at)
+}
+
+impl Binding {
+    /// The binding's time as a [`Schedule`]; its `is_active` is
+    /// [`is_active`].
+    pub fn schedule(&self) -> Schedule {
+        Schedule { not_before: self.not_before, expires_at: self.expires_at, windows: self.policy.windows.clone() }
+    }
 }
 
 /// Where a binding stands at an instant, as the provider reports it.

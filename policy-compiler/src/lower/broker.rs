@@ -252,3 +252,126 @@ pub(super) fn rule(b: &Binding) -> Rule {
     rule.digest = crate::measure::json_digest(&rule);
     rule
 }
+
+/// A rule read back by a broker: the binding, its schedule and its longest
+/// session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRule {
+    pub binding: String,
+    pub schedule: crate::ir::Schedule,
+    pub max_session_seconds: i64,
+}
+
+/// Why a rule could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadRuleError {
+    #[error("the rule is not JSON: {0}")]
+    NotJson(String),
+    #[error("the rule is not a `{SCHEMA}` rule")]
+    WrongSchema,
+    #[error("the rule's digest does not match its content: it was edited after compilation")]
+    Digest,
+    #[error("the rule's `{0}` is missing or malformed")]
+    Field(&'static str),
+}
+
+/// Read a rule (`broker_rule_json`, a `--out` `broker.json`) back into what
+/// a broker needs to decide, checking its schema and its digest.
+pub fn read_rule(text: &str) -> Result<ReadRule, ReadRuleError> {
+    use crate::ir::{DaySet, Window};
+    use serde_json::Value;
+    let v: Value = serde_json::from_str(text).map_err(|e| ReadRuleError::NotJson(e.to_string()))?;
+    if v["schema"] != SCHEMA {
+        return Err(ReadRuleError::WrongSchema);
+    }
+    let mut unsigned = v.clone();
+    unsigned["digest"] = Value::String(String::new());
+    if v["digest"].as_str() != Some(crate::measure::json_digest(&unsigned).as_str()) {
+        return Err(ReadRuleError::Digest);
+    }
+    let time = |k: &'static str| -> Result<jiff::Timestamp, ReadRuleError> {
+        v[k].as_str().and_then(|t| t.parse().ok()).ok_or(ReadRuleError::Field(k))
+    };
+    let minute = |t: &Value| -> Option<u16> {
+        let (h, m) = t.as_str()?.split_once(':')?;
+        Some(h.parse::<u16>().ok()? * 60 + m.parse::<u16>().ok()?)
+    };
+    let mut windows = Vec::new();
+    for w in v["windows"].as_array().ok_or(ReadRuleError::Field("windows"))? {
+        let mut days = DaySet::default();
+        for d in w["days"].as_array().ok_or(ReadRuleError::Field("windows"))? {
+            let i = shape::DAYS.iter().position(|x| Some(*x) == d.as_str()).ok_or(ReadRuleError::Field("windows"))?;
+            days.insert(i as u8);
+        }
+        let zone_name = w["timezone"].as_str().ok_or(ReadRuleError::Field("windows"))?;
+        let zone = jiff::tz::db().get(zone_name).map_err(|_| ReadRuleError::Field("windows"))?;
+        windows.push(Window {
+            span: crate::source::Span::default(),
+            days,
+            start: minute(&w["start"]).ok_or(ReadRuleError::Field("windows"))?,
+            end: minute(&w["end"]).ok_or(ReadRuleError::Field("windows"))?,
+            zone_name: zone_name.into(),
+            zone,
+        });
+    }
+    Ok(ReadRule {
+        binding: v["binding"].as_str().ok_or(ReadRuleError::Field("binding"))?.to_string(),
+        schedule: crate::ir::Schedule { not_before: time("not_before")?, expires_at: time("expires_at")?, windows },
+        max_session_seconds: v["max_session_seconds"].as_i64().ok_or(ReadRuleError::Field("max_session_seconds"))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, SourceMap, Syntax};
+
+    fn binding(window: &str) -> crate::ir::Binding {
+        let text = format!(
+            "version = \"jit/v1\"\nrole \"r\" {{\n  openbao {{\n    path \"kv/*\" {{ capabilities = [\"read\"] }}\n  }}\n}}\npolicy \"p\" {{\n  max_session = \"2h\"\n{window}}}\nbinding \"b\" {{\n  role = \"r\"\n  policy = \"p\"\n  subject {{\n    kind = \"workload\"\n    name = \"w\"\n    openbao = \"w\"\n  }}\n  not_before = \"2027-01-04T00:00:00Z\"\n  expires_at = \"2027-01-20T00:00:00Z\"\n}}\n"
+        );
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("d.hcl", Syntax::Hcl, text));
+        let c = crate::analyze(sources);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics.errors().next());
+        c.model.bindings[0].clone()
+    }
+
+    const OVERNIGHT: &str =
+        "  window {\n    days = [\"sat\"]\n    start = \"23:00\"\n    end = \"03:00\"\n    timezone = \"Asia/Tokyo\"\n  }\n";
+
+    #[test]
+    fn a_rule_reads_back_to_the_bindings_schedule() {
+        let b = binding(OVERNIGHT);
+        let text = serde_json::to_string(&rule(&b)).unwrap();
+        let read = read_rule(&text).unwrap();
+        assert_eq!((read.binding.as_str(), read.max_session_seconds), ("b", 7200));
+        let s = read.schedule;
+        // Every hour of the grant and a day either side: the same answer.
+        let mut t = jiff::Timestamp::from_second(b.not_before.as_second() - 86_400).unwrap();
+        while t < jiff::Timestamp::from_second(b.expires_at.as_second() + 86_400).unwrap() {
+            assert_eq!(s.is_active(t), crate::ir::is_active(&b, t), "at {t}");
+            t = jiff::Timestamp::from_second(t.as_second() + 900).unwrap();
+        }
+        // Saturday 23:00 Tokyo is 14:00Z; the window ends Sunday 03:00 (18:00Z).
+        let sat = "2027-01-09T15:00:00Z".parse().unwrap();
+        assert_eq!(s.open_until(sat), Some("2027-01-09T18:00:00Z".parse().unwrap()));
+        let mon = "2027-01-11T00:00:00Z".parse().unwrap();
+        assert_eq!(s.open_until(mon), None);
+        assert_eq!(s.next_opening(mon), Some("2027-01-16T14:00:00Z".parse().unwrap()));
+        // After the last window before expires_at: never again.
+        assert_eq!(s.next_opening("2027-01-16T19:00:00Z".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn an_edited_rule_is_refused() {
+        let b = binding("");
+        let mut v = serde_json::to_value(rule(&b)).unwrap();
+        v["expires_at"] = "2028-01-01T00:00:00Z".into();
+        assert_eq!(read_rule(&v.to_string()), Err(ReadRuleError::Digest));
+        assert_eq!(read_rule("{}"), Err(ReadRuleError::WrongSchema));
+        assert!(matches!(read_rule("nope"), Err(ReadRuleError::NotJson(_))));
+        let s = read_rule(&serde_json::to_string(&rule(&b)).unwrap()).unwrap().schedule;
+        assert_eq!(s.open_until(b.not_before), Some(b.expires_at));
+    }
+}

@@ -1,13 +1,19 @@
 //! `ephemeral "jit_credential"`: a short-lived OpenBao token for a binding
-//! that is active now. Open issues a one-use secret id (ttl at most the
-//! binding's max_session) and logs in through the binding's AppRole; Close
-//! revokes the token. The token lives only in Terraform's memory: it is
-//! sensitive, and never written to state, plan files or logs.
+//! in force now. It reads the binding's compiled broker rule (`rule =
+//! jit_binding.NAME.broker_rule_json`) and enforces it at issuance: outside
+//! the grant's bounds or its windows it refuses, naming the next opening;
+//! inside, it issues a one-use secret id, logs in through the binding's
+//! AppRole and shortens the token to end with the current window (and
+//! never after `expires_at` or `max_session`). Close revokes the token.
+//! The token lives only in Terraform's memory: it is sensitive, and never
+//! written to state, plan files or logs.
 
 use crate::convert::value::{Type, Value};
 use crate::diag::{path, Diag};
 use crate::resources::Ctx;
 use crate::schema::{attr, Block, Mode, Schema};
+use jiff::Timestamp;
+use jit_policy::lower::broker::{read_rule, ReadRule};
 use std::collections::BTreeMap;
 
 pub const TYPE_NAME: &str = "jit_credential";
@@ -25,15 +31,26 @@ pub fn schema() -> Schema {
         version: 0,
         block: Block {
             description:
-                "A short-lived OpenBao token through an active binding's AppRole (broker mode, Terraform >= 1.10)."
+                "A short-lived OpenBao token through the AppRole of a binding in force now (broker mode, Terraform >= 1.10)."
                     .into(),
             attributes: vec![
-                attr("binding", s.clone(), Mode::Required, "Name of an active `jit_binding` with an OpenBao target."),
+                attr(
+                    "rule",
+                    s.clone(),
+                    Mode::Required,
+                    "The binding's compiled rule, `jit_binding.NAME.broker_rule_json`: its bounds and windows are checked now, and the token ends with the current window.",
+                ),
+                attr(
+                    "binding",
+                    s.clone(),
+                    Mode::OptionalComputed,
+                    "Name of the binding; taken from `rule`, and must equal it when given.",
+                ),
                 attr(
                     "ttl",
                     s.clone(),
                     Mode::Optional,
-                    "Token lifetime, e.g. `15m`; at most the binding's max_session (the default).",
+                    "Token lifetime, e.g. `15m`; at most the binding's max_session (the default), and never past the end of the current window or `expires_at`.",
                 ),
                 token,
                 attr("accessor", s.clone(), Mode::Computed, "The token's accessor (not a secret)."),
@@ -50,16 +67,61 @@ struct Private {
     token: String,
 }
 
-pub fn validate(config: &Value) -> Vec<Diag> {
-    if let Some(ttl) = config.get("ttl").as_str() {
-        let s = jit_policy::source::Spanned::new(ttl.to_string(), jit_policy::source::Span::default());
-        if let Err(e) = jit_policy::resolve::values::duration(&s, "ttl") {
-            return vec![
-                Diag::error("invalid ttl", format!("{}; {}", e.message, e.help.unwrap_or_default())).at(path(&["ttl"]))
-            ];
-        }
+fn ttl_seconds(config: &Value) -> Result<Option<i64>, Diag> {
+    let Some(ttl) = config.get("ttl").as_str() else {
+        return Ok(None);
+    };
+    let s = jit_policy::source::Spanned::new(ttl.to_string(), jit_policy::source::Span::default());
+    jit_policy::resolve::values::duration(&s, "ttl").map(Some).map_err(|e| {
+        Diag::error("invalid ttl", format!("{}; {}", e.message, e.help.unwrap_or_default())).at(path(&["ttl"]))
+    })
+}
+
+/// The rule, read back and checked against `binding` when given.
+fn rule(config: &Value) -> Result<Option<ReadRule>, Diag> {
+    let Some(text) = config.get("rule").as_str() else {
+        return Ok(None);
+    };
+    let rule = read_rule(text).map_err(|e| {
+        Diag::error("`rule` is not a binding's broker rule", format!("{e}; pass `jit_binding.NAME.broker_rule_json`"))
+            .at(path(&["rule"]))
+    })?;
+    if let Some(b) = config.get("binding").as_str().filter(|b| *b != rule.binding) {
+        return Err(Diag::error(
+            "`binding` and `rule` disagree",
+            format!("`binding` is `{b}` but the rule is binding `{}`'s", rule.binding),
+        )
+        .at(path(&["binding"])));
     }
-    Vec::new()
+    Ok(Some(rule))
+}
+
+pub fn validate(config: &Value) -> Vec<Diag> {
+    [ttl_seconds(config).err(), rule(config).err()].into_iter().flatten().collect()
+}
+
+/// Why no credential is issued at `now`, if the rule says so.
+fn refusal(r: &ReadRule, now: Timestamp) -> Option<Diag> {
+    let s = &r.schedule;
+    if s.is_active(now) {
+        return None;
+    }
+    let b = &r.binding;
+    let (summary, detail) = if now >= s.expires_at {
+        (
+            format!("binding `{b}` has ended"),
+            format!("its grant ended at {}; no credential is issued after it", s.expires_at),
+        )
+    } else if now < s.not_before {
+        (format!("binding `{b}` has not started"), format!("its grant starts at {}", s.not_before))
+    } else {
+        let next = match s.next_opening(now) {
+            Some(t) => format!("it opens next at {t}"),
+            None => format!("it does not open again before its grant ends at {}", s.expires_at),
+        };
+        (format!("binding `{b}` is outside its windows now"), format!("it is {now}; {next}"))
+    };
+    Some(Diag::error(summary, detail).at(path(&["rule"])))
 }
 
 /// Open: (result, private bytes, diagnostics).
@@ -71,46 +133,50 @@ pub async fn open(ctx: &Ctx, config: Value) -> (Value, Vec<u8>, Vec<Diag>) {
             "add `openbao {}` to the `jit` provider block (address and token from BAO_ADDR and BAO_TOKEN)",
         ));
     };
-    let Some(binding) = config.get("binding").as_str().map(String::from) else {
-        return fail(
-            Diag::error("`binding` is not known", "jit_credential needs the binding's name").at(path(&["binding"])),
-        );
+    let (requested, rule) = match (ttl_seconds(&config), rule(&config)) {
+        (Ok(t), Ok(Some(r))) => (t, r),
+        (Err(d), _) | (_, Err(d)) => return fail(d),
+        (_, Ok(None)) => {
+            return fail(
+                Diag::error("`rule` is not known", "jit_credential needs the binding's rule").at(path(&["rule"])),
+            )
+        }
     };
-    let diags = validate(&config);
-    if !diags.is_empty() {
-        return (Value::Null, Vec::new(), diags);
+    // Enforced at issuance: the grant's bounds and windows, now.
+    let now = ctx.clock.now();
+    if let Some(d) = refusal(&rule, now) {
+        return fail(d);
     }
+    let binding = rule.binding.clone();
     let name = broker.config().object_name(&binding);
     let role = match broker.read_role(&name).await {
         Ok(Some(r)) => r,
         Ok(None) => {
             return fail(
                 Diag::error(
-                    format!("binding `{binding}` is not active now"),
-                    format!("its AppRole role `{name}` does not exist: the binding is pending, expired, not applied yet, or has no OpenBao target"),
+                    format!("binding `{binding}` has no OpenBao objects"),
+                    format!("its AppRole role `{name}` does not exist: the binding is not applied yet, or has no OpenBao target"),
                 )
-                .at(path(&["binding"])),
+                .at(path(&["rule"])),
             )
         }
         Err(e) => return fail(Diag::error("OpenBao: cannot read the binding's role", e.to_string())),
     };
-    let requested = config
-        .get("ttl")
-        .as_str()
-        .and_then(|t| {
-            jit_policy::resolve::values::duration(
-                &jit_policy::source::Spanned::new(t.to_string(), jit_policy::source::Span::default()),
-                "ttl",
-            )
-            .ok()
-        })
-        .unwrap_or(role.token_ttl);
-    let ttl = requested.min(role.token_ttl).max(1);
+    // The token ends with the current window, and never after expires_at
+    // or max_session.
+    let open_until = rule.schedule.open_until(now).unwrap_or(now);
+    let left = open_until.as_second() - now.as_second();
+    let ttl = requested
+        .unwrap_or(rule.max_session_seconds)
+        .min(rule.max_session_seconds)
+        .min(role.token_ttl.max(1))
+        .min(left)
+        .max(1);
     let role_id = match broker.role_id(&name).await {
         Ok(Some(id)) => id,
         Ok(None) => {
             return fail(Diag::error(
-                format!("binding `{binding}` is not active now"),
+                format!("binding `{binding}` has no OpenBao objects"),
                 format!("the role `{name}` disappeared"),
             ))
         }
@@ -125,11 +191,24 @@ pub async fn open(ctx: &Ctx, config: Value) -> (Value, Vec<u8>, Vec<Diag>) {
         Ok(l) => l,
         Err(e) => return fail(Diag::error("OpenBao: AppRole login failed", e.to_string())),
     };
-    let lease = if login.lease_seconds > 0 { login.lease_seconds.min(ttl) } else { ttl };
-    let expires_at =
-        jiff::Timestamp::from_second(ctx.clock.now().as_second() + lease).map(|t| t.to_string()).unwrap_or_default();
+    // The role issues tokens for max_session; shorten this one to `ttl`.
+    let lease = if login.lease_seconds > ttl {
+        match broker.renew_token(&login.token, ttl).await {
+            Ok(lease) => lease.min(ttl),
+            Err(e) => {
+                let _ = broker.revoke_token(&login.token).await;
+                return fail(Diag::error("OpenBao: cannot shorten the token to the window", e.to_string()));
+            }
+        }
+    } else if login.lease_seconds > 0 {
+        login.lease_seconds
+    } else {
+        ttl
+    };
+    let expires_at = Timestamp::from_second(now.as_second() + lease).map(|t| t.to_string()).unwrap_or_default();
     let private = serde_json::to_vec(&Private { token: login.token.clone() }).unwrap_or_default();
     let mut m = BTreeMap::new();
+    m.insert("rule".to_string(), config.get("rule").clone());
     m.insert("binding".to_string(), Value::str(binding));
     m.insert("ttl".to_string(), config.get("ttl").clone());
     m.insert("token".to_string(), Value::str(login.token));
