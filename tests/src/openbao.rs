@@ -32,6 +32,12 @@ fn script(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The `bao` executable (installed by `tools/setup-openbao.sh`, which
+/// prints the folder that holds it).
+pub fn bao_bin() -> PathBuf {
+    PathBuf::from(script(&["tools/setup-openbao.sh"])).join("bao")
+}
+
 impl Bao {
     pub fn start(name: &str) -> Bao {
         script(&["tools/setup-openbao.sh"]);
