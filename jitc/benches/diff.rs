@@ -8,14 +8,14 @@ use std::time::Instant;
 
 #[path = "../../policy-compiler/benches/support/corpus.rs"]
 mod corpus;
-use corpus::{write_corpus, BINDINGS, FILES};
+use corpus::{write_corpus, Shape, BINDINGS, FILES};
 
 /// `jitc diff` between two revisions of a 10,000-binding repository in
 /// which 1% of the bindings changed.
 fn main() {
     let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-corpus");
     let dir = base.join("diff-repo");
-    write_corpus(&dir, true);
+    write_corpus(&dir, Shape::Windows);
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git").args(args).current_dir(&dir).output().expect("git");
         assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));

@@ -1,14 +1,43 @@
-//! `jitc drift`: declared broker objects against a live OpenBao server. The
-//! comparison itself is `jit_openbao::drift`; this module feeds it the
-//! compiled bindings and renders the findings.
+//! `jitc drift`: declared broker objects against a live OpenBao server (the
+//! comparison itself is `jit_openbao::drift`), and rolling AWS horizons
+//! about to end. This module feeds it the compiled bindings and renders the
+//! findings.
 
 use jit_openbao::client::OpenBao;
 use jit_openbao::desired::Declared;
-use jit_openbao::drift::Finding;
+use jit_openbao::drift::{FieldDiff, Finding, Kind};
 use jit_openbao::Config;
 use jit_policy::ir;
+use jit_policy::lower::aws::AwsModel;
 use jit_policy::lower::openbao::OpenbaoModel;
 use jit_policy::Compilation;
+
+/// How far ahead a rolling horizon's end is flagged.
+const HORIZON_NOTICE_SECONDS: i64 = 7 * 86_400;
+
+/// Rolling AWS policies, compiled as of `at`, whose horizon ends within
+/// seven days before their grant does: the policy must be applied again
+/// by then, or access stops early (nothing is allowed past the horizon).
+pub fn horizons(c: &Compilation, at: jiff::Timestamp) -> Vec<Finding> {
+    c.outputs
+        .iter()
+        .filter_map(|l| {
+            let until = l.model::<AwsModel>()?.valid_until?;
+            let b = c.model.bindings.iter().find(|b| b.name == l.binding)?;
+            let soon = until.as_second() - at.as_second() <= HORIZON_NOTICE_SECONDS;
+            (soon && until < b.expires_at).then(|| Finding {
+                kind: Kind::HorizonEnding,
+                object: format!("aws policy of `{}`", b.name),
+                binding: Some(b.name.clone()),
+                fields: vec![FieldDiff {
+                    field: "aws_valid_until".into(),
+                    expected: b.expires_at.to_string().into(),
+                    actual: until.to_string().into(),
+                }],
+            })
+        })
+        .collect()
+}
 
 /// The findings for every binding of `c` with an OpenBao target, evaluated
 /// at `at`.
@@ -40,4 +69,39 @@ pub fn human(findings: &[Finding], at: jiff::Timestamp) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jit_policy::lower::Options;
+    use jit_policy::source::{SourceFile, SourceMap, Syntax};
+    use jit_policy::target::Target;
+
+    /// A year of two windows a day: with eight actions only one week fits.
+    fn compile(at: &str) -> Compilation {
+        let actions: Vec<String> = (0..8).map(|i| format!("\"dynamodb:GetItemOrSomethingLong{i}\"")).collect();
+        let text = format!(
+            "version = \"jit/v1\"\nrole \"r\" {{\n  aws {{\n    actions = [{}]\n    resources = [\"arn:aws:dynamodb:eu-west-1:123456789012:table/t\"]\n  }}\n}}\npolicy \"p\" {{\n  max_grant = \"366d\"\n  window {{\n    days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"]\n    start = \"08:00\"\n    end = \"09:00\"\n  }}\n  window {{\n    days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"]\n    start = \"20:00\"\n    end = \"21:00\"\n  }}\n}}\nbinding \"b\" {{\n  role = \"r\"\n  policy = \"p\"\n  subject {{\n    kind = \"workload\"\n    name = \"w\"\n    aws = \"arn:aws:iam::123456789012:role/w\"\n  }}\n  not_before = \"2027-01-04T00:00:00Z\"\n  expires_at = \"2027-12-20T00:00:00Z\"\n}}\n",
+            actions.join(", ")
+        );
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("b.hcl", Syntax::Hcl, text));
+        let opts = Options { as_of: Some(at.parse().unwrap()), ..Options::default() };
+        let c = jit_policy::compile(sources, &[Target::Aws], &opts);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics.errors().next());
+        c
+    }
+
+    #[test]
+    fn a_horizon_ending_within_a_week_is_flagged_until_the_last_week() {
+        let at: jiff::Timestamp = "2027-03-10T12:00:00Z".parse().unwrap();
+        let found = horizons(&compile("2027-03-10T12:00:00Z"), at);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind.as_str(), "horizon_ending");
+        assert_eq!(found[0].fields[0].actual, "2027-03-15T00:00:00Z");
+        // In the grant's last week the horizon ends with the grant: no flag.
+        let last: jiff::Timestamp = "2027-12-17T12:00:00Z".parse().unwrap();
+        assert!(horizons(&compile("2027-12-17T12:00:00Z"), last).is_empty());
+    }
 }

@@ -89,6 +89,9 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     format: CheckFormat,
+    /// Reference instant for outputs that cover a horizon (RFC 3339); see `compile`.
+    #[arg(long)]
+    as_of: Option<String>,
 }
 
 /// `--target` choices: every registered target, and `all`.
@@ -111,6 +114,11 @@ struct CompileArgs {
     /// Prefix of OpenBao policy and AppRole names [default: jit-].
     #[arg(long)]
     openbao_prefix: Option<String>,
+    /// Reference instant (RFC 3339) for AWS policies too large to unroll
+    /// whole: they cover whole weeks from the UTC week containing it
+    /// (`aws_valid_until` says until when). Without it they are an error.
+    #[arg(long)]
+    as_of: Option<String>,
 }
 
 #[derive(Args)]
@@ -298,6 +306,17 @@ fn compile_or_report(paths: &[PathBuf], targets: &[Target], opts: &Options) -> R
     Ok(Some(c))
 }
 
+/// The documents' meaning without lowering (explain and who read no
+/// target output); on errors, report them and return `None`.
+fn analyze_or_report(paths: &[PathBuf]) -> Result<Option<Compilation>, Failure> {
+    let c = jit_policy::analyze(load(paths)?);
+    if c.has_errors() {
+        eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+        return Ok(None);
+    }
+    Ok(Some(c))
+}
+
 fn out(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| Failure::Io(format!("stdout: {e}")))
@@ -310,7 +329,8 @@ fn instant(flag: &str, value: &str) -> Result<jiff::Timestamp, Failure> {
 }
 
 fn check(a: CheckArgs) -> Run {
-    let c = jit_policy::compile(load(&a.paths)?, Target::ALL, &Options::default());
+    let opts = Options { as_of: a.as_of.as_deref().map(|v| instant("as-of", v)).transpose()?, ..Options::default() };
+    let c = jit_policy::compile(load(&a.paths)?, Target::ALL, &opts);
     match a.format {
         CheckFormat::Human => {
             eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
@@ -340,7 +360,8 @@ fn compile(a: CompileArgs) -> Run {
     } else {
         Target::ALL.iter().copied().filter(|t| a.target.iter().any(|n| n == t.as_str())).collect()
     };
-    let mut opts = Options::default();
+    let mut opts =
+        Options { as_of: a.as_of.as_deref().map(|v| instant("as-of", v)).transpose()?, ..Options::default() };
     if let Some(p) = a.openbao_prefix {
         opts.openbao_prefix = p;
     }
@@ -371,7 +392,7 @@ fn compile(a: CompileArgs) -> Run {
 }
 
 fn explain(a: ExplainArgs) -> Run {
-    let Some(c) = compile_or_report(&a.paths, Target::ALL, &Options::default())? else {
+    let Some(c) = analyze_or_report(&a.paths)? else {
         return Ok(Outcome::Invalid);
     };
     let text = explain::explain(&c.model, a.subject.as_deref());
@@ -384,7 +405,7 @@ fn explain(a: ExplainArgs) -> Run {
 
 fn who(a: WhoArgs) -> Run {
     let at = instant("at", &a.at)?;
-    let Some(c) = compile_or_report(&a.paths, Target::ALL, &Options::default())? else {
+    let Some(c) = analyze_or_report(&a.paths)? else {
         return Ok(Outcome::Invalid);
     };
     let covers = |b: &ir::Binding| {
@@ -480,11 +501,12 @@ fn drift(a: DriftArgs) -> Run {
         };
         Failure::Usage(format!("{e} (see `--{flag}`)"))
     })?;
-    let opts = Options { openbao_prefix: config.name_prefix.clone() };
-    let Some(c) = compile_or_report(&a.paths, &[Target::Openbao], &opts)? else {
+    let opts = Options { openbao_prefix: config.name_prefix.clone(), as_of: Some(at) };
+    let Some(c) = compile_or_report(&a.paths, &[Target::Openbao, Target::Aws], &opts)? else {
         return Ok(Outcome::Invalid);
     };
-    let findings = drift::run(&c, config, at).map_err(Failure::Io)?;
+    let mut findings = drift::run(&c, config, at).map_err(Failure::Io)?;
+    findings.extend(drift::horizons(&c, at));
     match a.format {
         OutFormat::Json => out(&render::pretty(&json!({"at": at.to_string(), "drift": findings})))?,
         OutFormat::Human => out(&drift::human(&findings, at))?,

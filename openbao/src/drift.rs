@@ -23,6 +23,9 @@ pub enum Kind {
     PendingButPresent,
     /// An object with the managed prefix that no binding declares.
     Undeclared,
+    /// A rolling AWS policy whose horizon ends within seven days, before
+    /// its grant does (reported by `jitc drift`, which compiles it).
+    HorizonEnding,
 }
 
 impl Kind {
@@ -33,6 +36,7 @@ impl Kind {
             Kind::ExpiredButPresent => "expired_but_present",
             Kind::PendingButPresent => "pending_but_present",
             Kind::Undeclared => "undeclared",
+            Kind::HorizonEnding => "horizon_ending",
         }
     }
 }

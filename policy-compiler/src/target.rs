@@ -122,6 +122,9 @@ pub enum Enforcement {
     Exact,
     /// Windows are unrolled into absolute intervals.
     Expanded,
+    /// Windows are unrolled over a horizon of whole weeks that the provider
+    /// moves forward; nothing is allowed past it.
+    Rolling,
     /// The provider adds and removes objects on apply.
     Convergence,
     /// The grant's bounds are enforced by the target, its windows only when
@@ -134,6 +137,7 @@ impl Enforcement {
         match self {
             Enforcement::Exact => "exact",
             Enforcement::Expanded => "expanded",
+            Enforcement::Rolling => "rolling",
             Enforcement::Convergence => "convergence",
             Enforcement::Issuance => "issuance",
         }

@@ -1,7 +1,6 @@
 //! `terraform-provider-jit`: started by Terraform, never by hand.
 #![deny(clippy::print_stdout)]
 
-use jit_provider::clock::SystemClock;
 use jit_provider::resources::Ctx;
 use jit_provider::server::{self, Env, StartError};
 use std::process::ExitCode;
@@ -47,5 +46,5 @@ async fn run(env: Env) -> Result<(), StartError> {
         });
     }
     jit_provider::log::info("serving", &[("protocol", "6")]);
-    server::serve(prepared, Ctx::new(Arc::new(SystemClock)), shutdown).await
+    server::serve(prepared, Ctx::new(jit_provider::clock::from_env()), shutdown).await
 }

@@ -91,6 +91,43 @@ fn binding(name: &str, role: &str, policy: &str, nb: &str, exp: &str) -> String 
     )
 }
 
+/// Year-long grants under weekday windows in Paris and New York, with three
+/// actions and two resources: too large for AWS to unroll whole, so they
+/// are compiled with a reference instant and cover a rolling horizon.
+fn year_long() -> String {
+    let mut s = String::from("version = \"jit/v1\"\n");
+    s.push_str("role \"wide\" {\n  aws {\n    actions = [\"s3:GetObject\", \"s3:PutObject\", \"s3:ListBucket\"]\n    resources = [\"arn:aws:s3:::reports\", \"arn:aws:s3:::reports/*\"]\n  }\n  gcp {\n    role = \"roles/storage.objectViewer\"\n    resource = \"projects/p\"\n  }\n}\n");
+    for (name, tz) in [("paris", "Europe/Paris"), ("new-york", "America/New_York")] {
+        s.push_str(&format!(
+            "policy \"{name}\" {{\n  max_grant = \"366d\"\n  window {{\n    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n    start = \"08:45\"\n    end = \"17:15\"\n    timezone = \"{tz}\"\n  }}\n}}\n"
+        ));
+        s.push_str(&binding(&format!("year-{name}"), "wide", name, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z"));
+    }
+    s
+}
+
+/// Reference instants for the year-long grants: the weeks of the DST
+/// changes (New York 03-14 and 11-07, Paris 03-28 and 10-31), mid-year, and
+/// before and after the grant.
+const AS_OF: &[&str] = &[
+    "2027-03-13T23:00:00Z",
+    "2027-03-28T01:30:00Z",
+    "2027-06-15T12:00:00Z",
+    "2027-10-31T00:30:00Z",
+    "2027-11-07T06:30:00Z",
+    "2026-06-01T00:00:00Z",
+    "2029-01-01T00:00:00Z",
+];
+
+/// Monday 00:00 UTC of the week containing `t` (computed here, not by the
+/// compiler).
+fn monday(t: Timestamp) -> Timestamp {
+    let date = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let back = i64::from(date.weekday().to_monday_zero_offset());
+    let d = date.checked_sub(jiff::Span::new().days(back)).expect("a date");
+    d.to_zoned(jiff::tz::TimeZone::UTC).expect("midnight").timestamp()
+}
+
 /// One binding's compiled output on one target, and the instants to decide.
 struct Case<'a> {
     binding: &'a ir::Binding,
@@ -297,10 +334,25 @@ impl Oracle for BaoPolicyFmt {
 /// The table: (target, independent engine). A new target adds a row.
 const ORACLES: &[&dyn Oracle] = &[&IamRs, &GoogleCel, &CelPython, &AzureModel, &BaoPolicyFmt];
 
+/// What the language says a binding's output allows at `t`: `is_active`,
+/// and, for a rolling output, only inside its horizon (from Monday 00:00 UTC
+/// of the reference week, kept inside the grant, to `aws_valid_until`).
+fn expected(b: &ir::Binding, output: &Value, as_of: Option<Timestamp>, t: Timestamp) -> bool {
+    let inside = match (output["aws_valid_until"].as_str(), as_of) {
+        (Some(until), Some(as_of)) => {
+            let last = Timestamp::from_second(b.expires_at.as_second() - 1).expect("instant");
+            let from = monday(as_of.max(b.not_before).min(last));
+            from <= t && t < until.parse::<Timestamp>().expect("aws_valid_until")
+        }
+        _ => true,
+    };
+    ir::is_active(b, t) && inside
+}
+
 /// Every binding of a compilation with its compiled JSON, lowered to one
 /// target (so one target's limits do not hide another's output).
-fn cases_of(sources: &SourceMap, target: Target) -> Vec<(ir::Binding, Value)> {
-    let c = compile(sources.clone(), &[target], &Options::default());
+fn cases_of(sources: &SourceMap, opts: &Options, target: Target) -> Vec<(ir::Binding, Value)> {
+    let c = compile(sources.clone(), &[target], opts);
     let errors: Vec<String> = c.diagnostics.errors().map(|d| d.message.clone()).collect();
     assert!(errors.is_empty(), "corpus does not compile for {target}: {errors:?}");
     c.outputs
@@ -331,43 +383,71 @@ fn sample(b: &ir::Binding, rng: &mut Rng, random: usize) -> Vec<Timestamp> {
 
 #[test]
 fn every_target_agrees_with_is_active_by_an_independent_engine() {
-    let mut corpora = Vec::new();
-    let mut generated_map = SourceMap::new();
-    generated_map.add(SourceFile::new("generated.hcl", Syntax::Hcl, generated()));
-    corpora.push(generated_map);
+    let map = |name: &str, text: String| {
+        let mut m = SourceMap::new();
+        m.add(SourceFile::new(name, Syntax::Hcl, text));
+        m
+    };
+    let plain = Options::default();
+    let mut corpora: Vec<(SourceMap, Options)> = vec![(map("generated.hcl", generated()), plain.clone())];
     for f in policy_files(&root().join("policy-compiler/tests/corpus")) {
         if f.components().any(|c| c.as_os_str() == "pairs") {
             continue;
         }
-        corpora.push(load::load_paths(&[f]).expect("corpus file loads"));
+        corpora.push((load::load_paths(&[f]).expect("corpus file loads"), plain.clone()));
     }
-    corpora.push(load::load_paths(&[root().join("examples/policies")]).expect("examples load"));
+    corpora.push((load::load_paths(&[root().join("examples/policies")]).expect("examples load"), plain.clone()));
+    for as_of in AS_OF {
+        let opts = Options { as_of: Some(as_of.parse().expect("an instant")), ..Options::default() };
+        corpora.push((map("year.hcl", year_long()), opts));
+    }
 
     let mut failures = Vec::new();
     for oracle in ORACLES {
         let t = oracle.target();
-        let bindings: Vec<(ir::Binding, Value)> = corpora.iter().flat_map(|s| cases_of(s, t)).collect();
-        // The same seed for every engine: instants depend only on the binding.
+        // The reference instant changes only rolling outputs: other targets
+        // see the year-long grants once.
+        let first_as_of = AS_OF[0].parse::<Timestamp>().ok();
+        let bindings: Vec<(ir::Binding, Value, Option<Timestamp>)> = corpora
+            .iter()
+            .filter(|(_, o)| t == Target::Aws || o.as_of.is_none() || o.as_of == first_as_of)
+            .flat_map(|(s, o)| cases_of(s, o, t).into_iter().map(|(b, v)| (b, v, o.as_of)))
+            .collect();
+        // The same seed for every engine: instants depend only on the binding
+        // (and on the horizon, whose ends are sampled too).
         let mut rng = Rng::new(0x5eed_2026);
-        let samples: Vec<Vec<Timestamp>> = bindings.iter().map(|(b, _)| sample(b, &mut rng, 160)).collect();
+        let samples: Vec<Vec<Timestamp>> = bindings
+            .iter()
+            .map(|(b, v, _)| {
+                let mut ts = sample(b, &mut rng, 160);
+                if let Some(until) = v["aws_valid_until"].as_str().and_then(|u| u.parse::<Timestamp>().ok()) {
+                    ts.extend(
+                        [-61, -1, 0, 1, 59].map(|d| Timestamp::from_second(until.as_second() + d).expect("instant")),
+                    );
+                }
+                ts
+            })
+            .collect();
         let cases: Vec<Case<'_>> = bindings
             .iter()
             .zip(&samples)
-            .map(|((binding, output), instants)| Case { binding, output, instants })
+            .map(|((binding, output, _), instants)| Case { binding, output, instants })
             .collect();
         let verdicts = oracle.run(&cases);
         assert_eq!(verdicts.len(), cases.len(), "{}: one verdict per case", oracle.engine());
-        let (mut decided, mut active) = (0usize, 0usize);
-        for (c, verdict) in cases.iter().zip(verdicts) {
+        let (mut decided, mut active, mut rolling) = (0usize, 0usize, 0usize);
+        for ((c, verdict), (_, _, as_of)) in cases.iter().zip(verdicts).zip(&bindings) {
             let name = &c.binding.name;
             match verdict {
                 Err(why) => failures.push(format!("{t} by {}: {name} refused: {why}", oracle.engine())),
                 Ok(None) => {}
                 Ok(Some(decisions)) => {
                     assert_eq!(decisions.len(), c.instants.len(), "{}: one decision per instant", oracle.engine());
+                    let rolls = c.output["aws_valid_until"].is_string();
                     for (at, allowed) in c.instants.iter().zip(decisions) {
-                        let want = ir::is_active(c.binding, *at);
+                        let want = expected(c.binding, c.output, *as_of, *at);
                         decided += 1;
+                        rolling += usize::from(rolls);
                         active += usize::from(want);
                         if allowed != want {
                             failures.push(format!(
@@ -380,10 +460,13 @@ fn every_target_agrees_with_is_active_by_an_independent_engine() {
             }
         }
         eprintln!(
-            "agreement: {t} by {}: {} bindings, {decided} instants decided ({active} active)",
+            "agreement: {t} by {}: {} bindings, {decided} instants decided ({active} active, {rolling} on rolling horizons)",
             oracle.engine(),
             cases.len()
         );
+        if t == Target::Aws {
+            assert!(rolling >= 10_000, "aws: only {rolling} instants on rolling horizons");
+        }
         assert!(cases.len() >= 40, "{t} by {}: too few bindings ({})", oracle.engine(), cases.len());
         if decided > 0 {
             assert!(decided >= 10_000, "{t} by {}: only {decided} instants decided", oracle.engine());

@@ -278,3 +278,98 @@ fn oldest_terraform_runs_the_quickstart() {
     assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
     ok(&w.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]), "destroy (1.0.3)");
 }
+
+/// A year of weekday windows with three actions and two resources: AWS
+/// cannot take it unrolled whole, so the policy covers a rolling horizon.
+const YEAR_LONG: &str = r#"
+resource "jit_role" "wide" {
+  name = "wide"
+  aws {
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+    resources = ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]
+  }
+}
+
+resource "jit_policy" "weekdays" {
+  name      = "weekdays"
+  max_grant = "366d"
+  window {
+    days     = ["mon", "tue", "wed", "thu", "fri"]
+    start    = "09:00"
+    end      = "17:30"
+    timezone = "America/New_York"
+  }
+}
+
+resource "jit_binding" "year" {
+  name        = "year"
+  role_spec   = jit_role.wide.spec
+  policy_spec = jit_policy.weekdays.spec
+  subject {
+    kind = "workload"
+    name = "reporting"
+    aws  = "arn:aws:iam::123456789012:role/reporting"
+  }
+  not_before = "2030-01-07T00:00:00Z"
+  expires_at = "2031-01-06T00:00:00Z"
+}
+"#;
+
+/// `aws_valid_until` of `jit_binding.year` in the state.
+fn valid_until(w: &Workdir) -> String {
+    let show = w.run(&["state", "show", "-no-color", "jit_binding.year"]);
+    ok(&show, "state show");
+    show.stdout
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("aws_valid_until")
+                .map(|r| r.trim_start_matches([' ', '=']).trim_matches('"').to_string())
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn rolling_aws_horizon_moves_weekly_with_real_terraform() {
+    let w = Workdir::new("rolling", Version::Latest, Install::DevOverrides);
+    w.write("main.tf", &format!("{HEADER}{YEAR_LONG}"));
+    // The provider's clock, pinned: moved between runs by the test.
+    let clock = w.dir.join("clock.txt");
+    let clock_s = clock.display().to_string();
+    let env = [("JIT_TEST_CLOCK_FILE", clock_s.as_str())];
+    let set = |t: &str| std::fs::write(&clock, t).expect("clock file");
+
+    set("2030-01-09T12:00:00Z"); // a Wednesday
+    let create = w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env);
+    ok(&create, "create");
+    assert_eq!(valid_until(&w), "2030-02-25T00:00:00Z", "seven whole weeks from Monday 2030-01-07");
+
+    // Same week: no change.
+    set("2030-01-11T16:00:00Z");
+    let same = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(same.code, 0, "a refresh in the same week plans nothing:\n{}", same.all());
+
+    // Next week: an in-place update of the policy and its horizon.
+    set("2030-01-15T08:00:00Z");
+    let next = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(next.code, 2, "{}", next.all());
+    assert!(next.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", next.stdout);
+    assert!(next.stdout.contains(r#""2030-02-25T00:00:00Z" -> "2030-03-04T00:00:00Z""#), "{}", next.stdout);
+    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply the new week");
+    assert_eq!(valid_until(&w), "2030-03-04T00:00:00Z");
+
+    // Planned on Sunday night, applied on Monday morning: the saved plan's
+    // apply keeps the planned week; no inconsistency.
+    w.write("main.tf", &format!("{HEADER}{}", YEAR_LONG.replace("name = \"reporting\"", "name = \"reporting-v2\"")));
+    set("2030-01-20T23:59:50Z");
+    ok(&w.run_env(&["plan", "-input=false", "-no-color", "-out=week.tfplan"], &env), "plan on Sunday");
+    set("2030-01-21T00:00:10Z");
+    let apply = w.run_env(&["apply", "-input=false", "-no-color", "week.tfplan"], &env);
+    ok(&apply, "apply on Monday");
+    no_inconsistency(&apply);
+    assert_eq!(valid_until(&w), "2030-03-04T00:00:00Z", "the week of the plan's refresh");
+    // The next plan moves the horizon to the new week.
+    let monday = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(monday.code, 2, "{}", monday.all());
+    assert!(monday.stdout.contains(r#""2030-03-04T00:00:00Z" -> "2030-03-11T00:00:00Z""#), "{}", monday.stdout);
+}

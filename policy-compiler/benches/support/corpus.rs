@@ -7,25 +7,46 @@ use std::path::Path;
 pub const BINDINGS: usize = 10_000;
 pub const FILES: usize = 100;
 
-/// Write the corpus to `dir`: every policy with two windows, or none (then
-/// roles carry an `azure` block too).
-pub fn write_corpus(dir: &Path, windows: bool) {
+/// Which corpus to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // `jitc diff`'s benchmark uses one shape only
+pub enum Shape {
+    /// Week-long grants under two windows each; no Azure (PIM has none).
+    Windows,
+    /// Week-long grants without windows; roles carry `azure` too.
+    Plain,
+    /// One-year grants under one weekday window, three actions and two
+    /// resources on AWS: too large to unroll, so AWS needs `--as-of`.
+    YearLong,
+}
+
+/// Write the corpus of `shape` to `dir`.
+pub fn write_corpus(dir: &Path, shape: Shape) {
+    let windows = shape != Shape::Plain;
+    let year = shape == Shape::YearLong;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).expect("bench dir");
     let mut roles = String::from("version = \"jit/v1\"\n");
     for r in 0..20 {
         roles.push_str(&format!(
-            "role \"role-{r}\" {{\n  aws {{\n    actions = [\"s3:GetObject\", \"s3:ListBucket\"]\n    resources = [\"arn:aws:s3:::bucket-{r}\", \"arn:aws:s3:::bucket-{r}/*\"]\n  }}\n  gcp {{\n    role = \"roles/storage.objectViewer\"\n    resource = \"projects/p-{r}\"\n  }}\n{}  openbao {{\n    path \"kv/data/team-{r}/*\" {{ capabilities = [\"read\", \"list\"] }}\n  }}\n}}\n",
+            "role \"role-{r}\" {{\n  aws {{\n    actions = [\"s3:GetObject\", \"s3:ListBucket\"{}]\n    resources = [\"arn:aws:s3:::bucket-{r}\", \"arn:aws:s3:::bucket-{r}/*\"]\n  }}\n  gcp {{\n    role = \"roles/storage.objectViewer\"\n    resource = \"projects/p-{r}\"\n  }}\n{}  openbao {{\n    path \"kv/data/team-{r}/*\" {{ capabilities = [\"read\", \"list\"] }}\n  }}\n}}\n",
+            if year { ", \"s3:PutObject\"" } else { "" },
             if windows { String::new() } else { format!("  azure {{\n    role_definition_id = \"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae{}\"\n    scope = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{r}\"\n  }}\n", r % 10) }
         ));
     }
     let mut policies = String::from("version = \"jit/v1\"\n");
     for p in 0..10 {
         policies.push_str(&format!(
-            "policy \"policy-{p}\" {{\n  max_session = \"{}h\"\n  max_grant = \"14d\"\n",
-            1 + p % 4
+            "policy \"policy-{p}\" {{\n  max_session = \"{}h\"\n  max_grant = \"{}\"\n",
+            1 + p % 4,
+            if year { "366d" } else { "14d" }
         ));
-        if windows {
+        if year {
+            policies.push_str(&format!(
+                "  window {{\n    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n    start = \"0{}:00\"\n    end = \"17:30\"\n    timezone = \"America/New_York\"\n  }}\n",
+                7 + p % 3
+            ));
+        } else if windows {
             policies.push_str(&format!(
                 "  window {{\n    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n    start = \"0{}:30\"\n    end = \"12:00\"\n    timezone = \"Europe/Paris\"\n  }}\n  window {{\n    days = [\"sat\"]\n    start = \"22:00\"\n    end = \"02:00\"\n    timezone = \"America/New_York\"\n  }}\n",
                 7 + p % 3
@@ -43,8 +64,11 @@ pub fn write_corpus(dir: &Path, windows: bool) {
             let n = f * per_file + i;
             let (role, policy) = (n % 20, n % 10);
             let day = 1 + n % 20;
-            let nb = format!("2026-12-{day:02}T08:00:00Z");
-            let exp = format!("2026-12-{:02}T08:00:00Z", day + 7);
+            let (nb, exp) = if year {
+                (format!("2027-01-{day:02}T08:00:00Z"), format!("2028-01-{day:02}T08:00:00Z"))
+            } else {
+                (format!("2026-12-{day:02}T08:00:00Z"), format!("2026-12-{:02}T08:00:00Z", day + 7))
+            };
             let subject_aws = format!("arn:aws:iam::123456789012:role/svc-{n}");
             let subject_gcp = format!("serviceAccount:svc-{n}@p.iam.gserviceaccount.com");
             let azure = format!("00000000-0000-0000-0000-{n:012}");

@@ -1,9 +1,8 @@
 //! Weekly windows in a time zone, and their unrolling into UTC intervals.
 
 use crate::source::Span;
-use jiff::civil::{Date, DateTime, Time};
-use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Timestamp, ToSpan};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 /// A set of weekdays; bit 0 is Sunday (as CEL's `getDayOfWeek`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,32 +74,21 @@ impl Window {
             self.days.contains(day) && minute >= self.start && minute < self.end
         }
     }
-
-    /// The instants at which the local wall clock shows `time` on `date`:
-    /// none in a DST gap, two in a fold.
-    fn instants_at(&self, date: Date, minute: u16) -> impl Iterator<Item = Timestamp> {
-        let time = Time::constant((minute / 60) as i8, (minute % 60) as i8, 0, 0);
-        let dt = DateTime::from_parts(date, time);
-        let (a, b) = match self.zone.to_ambiguous_timestamp(dt).offset() {
-            AmbiguousOffset::Unambiguous { offset } => (offset.to_timestamp(dt).ok(), None),
-            AmbiguousOffset::Gap { .. } => (None, None),
-            AmbiguousOffset::Fold { before, after } => (before.to_timestamp(dt).ok(), after.to_timestamp(dt).ok()),
-        };
-        a.into_iter().chain(b)
-    }
 }
 
 /// The maximal half-open UTC intervals inside `[from, until)` during which
 /// at least one of `windows` contains the instant. With no windows the whole
 /// range is one interval.
 ///
-/// The membership predicate depends only on the local weekday and minute, so
-/// it can change value only where some window's local clock reaches a start,
-/// an end or midnight, or where the zone's offset changes (DST). Those
-/// instants are collected as candidates, the predicate is evaluated once per
-/// segment between consecutive candidates, and active segments are merged.
-/// DST gaps and folds are therefore handled by the tz database, not by
-/// offsets assumed in advance.
+/// The range is cut where each window's zone changes its UTC offset (the tz
+/// database's transitions: DST and the rest). Inside one such segment the
+/// local clock is UTC plus a constant, so the window's local spans, one per
+/// listed day (an overnight one running into the next day), map to UTC by
+/// subtracting that constant and are clipped to the segment. A DST gap or
+/// fold therefore needs no special case: a span that starts in a gap opens
+/// at the jump, and a fold is met twice, once in each segment. This is the
+/// set on which [`Window::contains`] holds, computed by arithmetic on whole
+/// seconds rather than by asking the zone about every instant.
 pub fn active_intervals(windows: &[Window], from: Timestamp, until: Timestamp) -> Vec<(Timestamp, Timestamp)> {
     if from >= until {
         return Vec::new();
@@ -108,46 +96,70 @@ pub fn active_intervals(windows: &[Window], from: Timestamp, until: Timestamp) -
     if windows.is_empty() {
         return vec![(from, until)];
     }
-    let mut cuts: Vec<Timestamp> = vec![from, until];
+    // Whole seconds covering the range; clipped to it exactly at the end.
+    let (lo, hi) = (from.as_second(), until.as_second() + i64::from(until.subsec_nanosecond() > 0));
+    let mut raw: Vec<(i64, i64)> = Vec::new();
     for w in windows {
-        let first = w.zone.to_datetime(from).date().saturating_sub(1.day());
-        let last = w.zone.to_datetime(until).date().saturating_add(1.day());
-        let mut date = first;
-        // Bounded: the grant is at most 366 days (plus the two margin days).
-        for _ in 0..400 {
-            if date > last {
-                break;
+        let mut start = lo;
+        let mut offset = i64::from(w.zone.to_offset(from).seconds());
+        let mut changes = w.zone.following(from).map(|t| (t.timestamp().as_second(), i64::from(t.offset().seconds())));
+        // Bounded: a zone changes its offset a few times a year at most.
+        for _ in 0..MAX_SEGMENTS {
+            let next = changes.next().filter(|(at, _)| *at < hi);
+            let end = next.map_or(hi, |(at, _)| at.max(start));
+            w.spans_in(start, end, offset, &mut raw);
+            match next {
+                Some((_, to)) => (start, offset) = (end, to),
+                None => break,
             }
-            for minute in [0, w.start, w.end] {
-                cuts.extend(w.instants_at(date, minute));
-            }
-            date = date.saturating_add(1.day());
-        }
-        // Offset changes inside the range (bounded: a zone changes a few
-        // times a year).
-        for t in w.zone.following(from).take(64) {
-            let ts = t.timestamp();
-            if ts >= until {
-                break;
-            }
-            cuts.push(ts);
         }
     }
-    cuts.retain(|t| *t >= from && *t <= until);
-    cuts.sort_unstable();
-    cuts.dedup();
-
+    raw.sort_unstable();
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
-    for pair in cuts.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        if windows.iter().any(|w| w.contains(a)) {
-            match out.last_mut() {
-                Some(last) if last.1 == a => last.1 = b,
-                _ => out.push((a, b)),
-            }
+    for (a, z) in raw {
+        let (Ok(a), Ok(z)) = (Timestamp::from_second(a), Timestamp::from_second(z)) else { continue };
+        let (a, z) = (a.max(from), z.min(until));
+        if a >= z {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if last.1 >= a => last.1 = last.1.max(z),
+            _ => out.push((a, z)),
         }
     }
     out
+}
+
+/// Offset segments followed per window: more than enough for any range a
+/// binding can ask about (a grant is at most 366 days).
+const MAX_SEGMENTS: usize = 4096;
+
+const DAY: i64 = 86_400;
+
+impl Window {
+    /// Push the UTC spans of this window inside `[start, end)`, where the
+    /// zone's offset is the constant `offset` seconds.
+    fn spans_in(&self, start: i64, end: i64, offset: i64, out: &mut Vec<(i64, i64)>) {
+        if start >= end {
+            return;
+        }
+        let (open, close) =
+            (i64::from(self.start) * 60, i64::from(self.end) * 60 + if self.is_overnight() { DAY } else { 0 });
+        // Local days whose span can reach the segment: an overnight span
+        // begins the day before.
+        let first = (start + offset).div_euclid(DAY) - 1;
+        let last = (end - 1 + offset).div_euclid(DAY);
+        for day in first..=last {
+            // 1970-01-01 was a Thursday (4, counting from Sunday).
+            if !self.days.contains((day + 4).rem_euclid(7) as u8) {
+                continue;
+            }
+            let (a, z) = ((day * DAY + open - offset).max(start), (day * DAY + close - offset).min(end));
+            if a < z {
+                out.push((a, z));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +210,52 @@ mod tests {
                 (ts("2026-11-01T06:30:00Z"), ts("2026-11-01T07:30:00Z")),
             ]
         );
+    }
+
+    /// `active_intervals` against `contains` asked at every minute (and
+    /// half-minute) of ranges around offset changes, in zones with ordinary,
+    /// half-hour, negative and midnight DST.
+    #[test]
+    fn intervals_are_exactly_where_some_window_contains_the_instant() {
+        let weekdays = [1, 2, 3, 4, 5];
+        let cases: Vec<(Vec<Window>, &str, &str)> = vec![
+            (vec![window(&[0], 150, 240, "Europe/Paris")], "2026-03-27T00:00:00Z", "2026-04-01T00:00:00Z"),
+            (vec![window(&[0], 90, 150, "America/New_York")], "2026-10-30T00:00:00Z", "2026-11-03T00:00:00Z"),
+            (vec![window(&[6], 22 * 60, 2 * 60, "America/New_York")], "2027-03-12T00:00:00Z", "2027-03-16T00:00:00Z"),
+            // Starts inside Saturday night's span, on the night DST begins.
+            (vec![window(&[6], 22 * 60, 4 * 60, "America/New_York")], "2027-03-14T05:30:00Z", "2027-03-22T00:00:00Z"),
+            (vec![window(&[6], 23 * 60, 3 * 60, "Asia/Tokyo")], "2026-12-01T00:00:00Z", "2026-12-15T00:00:00Z"),
+            (
+                vec![window(&[0, 1, 2, 3, 4, 5, 6], 60, 3 * 60, "Australia/Lord_Howe")],
+                "2026-04-02T00:00:00Z",
+                "2026-04-07T00:00:00Z",
+            ),
+            (vec![window(&[0, 6], 30, 2 * 60, "Europe/Dublin")], "2026-10-23T00:00:00Z", "2026-10-27T00:00:00Z"),
+            (vec![window(&weekdays, 23 * 60, 0, "America/Santiago")], "2026-09-03T00:00:00Z", "2026-09-09T00:00:00Z"),
+            (
+                vec![
+                    window(&weekdays, 9 * 60, 17 * 60 + 30, "America/New_York"),
+                    window(&[5], 17 * 60, 23 * 60, "Europe/Paris"),
+                ],
+                "2027-03-05T00:00:00Z",
+                "2027-04-02T00:00:00Z",
+            ),
+        ];
+        for (windows, from, until) in cases {
+            let (from, until) = (ts(from), ts(until));
+            let iv = active_intervals(&windows, from, until);
+            assert!(iv.windows(2).all(|p| p[0].1 < p[1].0), "{iv:?}: sorted, disjoint and not touching");
+            let mut t = from.as_second();
+            while t < until.as_second() {
+                for at in [t, t + 30] {
+                    let at = Timestamp::from_second(at).unwrap_or(from);
+                    let want = windows.iter().any(|w| w.contains(at));
+                    let got = iv.iter().any(|(a, z)| *a <= at && at < *z);
+                    assert_eq!(got, want, "{} at {at}", windows[0].zone_name);
+                }
+                t += 60;
+            }
+        }
     }
 
     #[test]

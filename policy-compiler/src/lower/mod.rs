@@ -61,11 +61,17 @@ pub struct Lowered<M> {
 pub struct Options {
     /// Prefix of OpenBao policy and AppRole names.
     pub openbao_prefix: String,
+    /// The reference instant for outputs that cover a horizon rather than
+    /// the whole grant (AWS policies too large to unroll whole): the horizon
+    /// starts at the UTC week containing it, kept inside the grant. The
+    /// compiler reads no clock: `jitc compile --as-of` and the provider
+    /// (its last refresh) supply it. `None`: such outputs are an error.
+    pub as_of: Option<jiff::Timestamp>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { openbao_prefix: openbao::DEFAULT_PREFIX.to_string() }
+        Options { openbao_prefix: openbao::DEFAULT_PREFIX.to_string(), as_of: None }
     }
 }
 

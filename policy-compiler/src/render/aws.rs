@@ -21,11 +21,20 @@ impl Rendering for Aws {
             kind: FlatKind::Number,
             doc: "MaxSessionDuration for the AWS role, seconds.",
         },
+        FlatOutput {
+            name: "aws_valid_until",
+            kind: FlatKind::Text,
+            doc: "Rolling AWS policies: the end of the horizon covered (nothing is allowed after it). Null when the policy covers the whole grant.",
+        },
     ];
 
     fn fields<M: SerializeMap>(&self, m: &AwsModel, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("aws", &m.policy)?;
-        map.serialize_entry("aws_max_session_duration", &m.max_session_duration)
+        map.serialize_entry("aws_max_session_duration", &m.max_session_duration)?;
+        if let Some(t) = m.valid_until {
+            map.serialize_entry("aws_valid_until", &t.to_string())?;
+        }
+        Ok(())
     }
 
     fn files(&self, m: &AwsModel) -> Vec<(String, String)> {
@@ -33,6 +42,10 @@ impl Rendering for Aws {
     }
 
     fn flat_values(&self, m: &AwsModel) -> Vec<FlatValue> {
-        vec![FlatValue::Text(compact(&m.policy)), FlatValue::Number(m.max_session_duration as f64)]
+        vec![
+            FlatValue::Text(compact(&m.policy)),
+            FlatValue::Number(m.max_session_duration as f64),
+            m.valid_until.map(|t| FlatValue::Text(t.to_string())).unwrap_or(FlatValue::Null),
+        ]
     }
 }

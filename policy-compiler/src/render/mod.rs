@@ -56,6 +56,8 @@ pub enum FlatKind {
 pub enum FlatValue {
     Text(String),
     Number(f64),
+    /// No value for this binding (for example, no horizon).
+    Null,
 }
 
 pub(crate) fn write_fields<R: Rendering, M: SerializeMap>(

@@ -86,7 +86,7 @@ fn spec_entry(config: &Value, attr: &str, what: &str) -> Result<(String, String)
     Ok((name, serde_json::Value::Object(obj).to_string()))
 }
 
-fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> {
+fn compile_binding(config: &Value, prefix: &str, as_of: Option<Timestamp>) -> Result<Compiled, Vec<Diag>> {
     let (role, role_entry) = spec_entry(config, "role_spec", "jit_role").map_err(|d| vec![d])?;
     let (policy, policy_entry) = spec_entry(config, "policy_spec", "jit_policy").map_err(|d| vec![d])?;
     let Some(name) = config.get("name").as_str() else {
@@ -105,7 +105,7 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
     // The binding's own fields (subject, times, ...) as the language has them.
     shape::write(&mut doc, &BINDING, config, &[], SPECS);
     doc.raw("}}}");
-    let c = compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string() });
+    let c = compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string(), as_of });
     let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
     if has_errors(&diags) {
         return Err(diags);
@@ -122,6 +122,7 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
         let v = match v {
             FlatValue::Text(t) => Value::str(t),
             FlatValue::Number(n) => Value::Number(n),
+            FlatValue::Null => Value::Null,
         };
         outputs.insert(name, v);
     }
@@ -134,7 +135,14 @@ fn compile_binding(config: &Value, prefix: &str) -> Result<Compiled, Vec<Diag>> 
 
 /// The planned value: config plus compiled outputs, or unknowns where the
 /// inputs are not known yet.
-fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Option<ir::Binding>, Vec<Diag>) {
+/// `as_of` is the reference instant of outputs that cover a horizon (a
+/// rolling AWS policy): the last refresh, or now for a new binding.
+fn with_outputs(
+    proposed: &Value,
+    config: &Value,
+    prefix: &str,
+    as_of: Timestamp,
+) -> (Value, Option<ir::Binding>, Vec<Diag>) {
     let mut planned = proposed.clone();
     planned.set("id", config.get("name").clone());
     if !config.is_wholly_known() {
@@ -145,7 +153,7 @@ fn with_outputs(proposed: &Value, config: &Value, prefix: &str) -> (Value, Optio
         planned.set("openbao_objects", Value::Unknown);
         return (planned, None, Vec::new());
     }
-    match compile_binding(config, prefix) {
+    match compile_binding(config, prefix, Some(as_of)) {
         Ok(c) => {
             for (k, v) in c.outputs {
                 planned.set(k, v);
@@ -266,19 +274,28 @@ impl Resource for JitBinding {
         if !config.is_wholly_known() {
             return Vec::new();
         }
-        match compile_binding(config, desired::DEFAULT_PREFIX) {
+        // Whether a rolling horizon fits does not depend on when: validate
+        // from the start of the grant.
+        match compile_binding(config, desired::DEFAULT_PREFIX, Some(Timestamp::MIN)) {
             Ok(c) => c.diags,
             Err(d) => d,
         }
     }
 
     async fn plan(&self, ctx: &Ctx, req: PlanReq) -> PlanResp {
-        let (mut planned, binding, diags) = with_outputs(&req.proposed, &req.config, &prefix(ctx));
+        // Everything that depends on time is read at the last refresh.
+        let at = anchor(&req.prior_private).unwrap_or_else(|| ctx.clock.now());
+        let (mut planned, binding, diags) = with_outputs(&req.proposed, &req.config, &prefix(ctx), at);
+        if req.prior.is_null() && planned.get("aws_valid_until").as_str().is_some() {
+            // A new binding has no refresh yet: its rolling horizon starts
+            // with the week it is applied in, known after apply.
+            planned.set("aws_policy_json", Value::Unknown);
+            planned.set("aws_valid_until", Value::Unknown);
+        }
         let mut planned_private = Vec::new();
         let mut status = None;
         match (&binding, req.prior.is_null()) {
             (Some(b), false) => {
-                let at = anchor(&req.prior_private).unwrap_or_else(|| ctx.clock.now());
                 let s = ir::status(b, at);
                 planned.set("status", Value::str(s.as_str()));
                 planned_private = private_bytes(at);
@@ -313,19 +330,22 @@ impl Resource for JitBinding {
         let mut diags = Vec::new();
         let mut binding = None;
         let pfx = prefix(ctx);
+        let now = ctx.clock.now();
+        // The plan's anchor, or now for a new binding (then also its anchor).
+        let at = anchor(&req.planned_private).unwrap_or(now);
         if !state.get("digest").is_wholly_known() || !state.get("aws_policy_json").is_wholly_known() {
-            let (s, b, d) = with_outputs(&req.planned, &req.config, &pfx);
+            let (s, b, d) = with_outputs(&req.planned, &req.config, &pfx, at);
             state = s;
             binding = b;
             diags = d;
         }
-        let mut private =
-            if req.planned_private.is_empty() { private_bytes(ctx.clock.now()) } else { req.planned_private.clone() };
+        let mut private = if req.planned_private.is_empty() { private_bytes(now) } else { req.planned_private.clone() };
         if state.get("status").is_unknown() {
-            let now = ctx.clock.now();
             let b = match binding {
                 Some(b) => Some(b),
-                None => compile_binding(&req.config, &pfx).map(|c| c.binding).map_err(|d| diags.extend(d)).ok(),
+                None => {
+                    compile_binding(&req.config, &pfx, Some(at)).map(|c| c.binding).map_err(|d| diags.extend(d)).ok()
+                }
             };
             match b {
                 Some(b) => state.set("status", Value::str(ir::status(&b, now).as_str())),

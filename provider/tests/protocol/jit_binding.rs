@@ -70,7 +70,9 @@ async fn binding_create_update_replace_destroy() {
     assert!(absent.contains(&"gcp_binding") && absent.contains(&"openbao_role"), "{absent:?}");
     for k in outputs().iter().filter(|k| !absent.contains(k)) {
         let v = plan.planned.get(k);
-        assert!(!v.is_unknown() && !v.is_null(), "`{k}` is known at plan time: {v:?}");
+        // A policy that covers the whole grant has no horizon: null.
+        let null = *k == "aws_valid_until";
+        assert!(!v.is_unknown() && v.is_null() == null, "`{k}` is known at plan time: {v:?}");
     }
     for k in &absent {
         assert!(plan.planned.get(k).is_null(), "`{k}` is null: the role has no such target");
@@ -286,4 +288,63 @@ async fn binding_status_is_anchored_at_the_last_refresh() {
     let (state, private, _) = p.read(rt, &new, &new_private).await;
     let plan = p.plan(rt, &state, &config, &private).await;
     assert_eq!(plan.planned, state);
+}
+
+/// A year of weekday windows with three actions and two resources: too
+/// large for AWS to unroll whole, so the policy covers a rolling horizon.
+fn year_long(p: &Provider) -> M {
+    let role = r#"{"name":"wide","aws":{"actions":["s3:GetObject","s3:PutObject","s3:ListBucket"],"resources":["arn:aws:s3:::reports","arn:aws:s3:::reports/*"]}}"#;
+    let policy = r#"{"name":"weekdays","max_session":"1h","max_grant":"366d","windows":[{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"17:30","timezone":"America/New_York"}]}"#;
+    let s = Specs { role: role.into(), policy: policy.into() };
+    binding_config(p, &s, "year", "2030-01-07T00:00:00Z", "2031-01-06T00:00:00Z")
+}
+
+#[tokio::test]
+async fn a_rolling_aws_horizon_moves_weekly_and_never_between_plan_and_apply() {
+    let mut p = start("2030-01-09T12:00:00Z").await; // a Wednesday
+    let rt = "jit_binding";
+    let config = year_long(&p);
+
+    // Create: the horizon starts with the week of the apply, so the policy
+    // is known after apply; the rest is known at plan time.
+    let plan = p.plan(rt, &M::Nil, &config, &[]).await;
+    assert_no_errors(&plan.diags);
+    assert!(plan.planned.get("aws_policy_json").is_unknown() && plan.planned.get("aws_valid_until").is_unknown());
+    assert_eq!(plan.planned.get("enforcement").get("aws"), &M::s("rolling"));
+    let (state, private, d) = p.apply(rt, &M::Nil, &plan, &config).await;
+    assert_no_errors(&d);
+    let until = state.get("aws_valid_until").str().to_string();
+    assert_eq!(until, "2030-02-25T00:00:00Z", "seven whole weeks from Monday 2030-01-07");
+    let policy: serde_json::Value = serde_json::from_str(state.get("aws_policy_json").str()).unwrap();
+    assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(35));
+
+    // A refresh later in the same week plans no change.
+    p.set_clock("2030-01-10T18:00:00Z");
+    let (state, private, _) = p.read(rt, &state, &private).await;
+    let plan = p.plan(rt, &state, &config, &private).await;
+    assert_eq!(plan.planned, state, "the same week: no change");
+
+    // A refresh in the next week moves the horizon: an in-place update.
+    p.set_clock("2030-01-15T08:00:00Z");
+    let (state, private, _) = p.read(rt, &state, &private).await;
+    let plan = p.plan(rt, &state, &config, &private).await;
+    assert!(plan.requires_replace.is_empty());
+    assert_eq!(plan.planned.get("aws_valid_until"), &M::s("2030-03-04T00:00:00Z"));
+    let changed = state.diff(&plan.planned);
+    assert_eq!(changed, ["aws_policy_json", "aws_valid_until"].into_iter().map(String::from).collect());
+    let (state, private, d) = p.apply(rt, &state, &plan, &config).await;
+    assert_no_errors(&d);
+
+    // Refreshed on Sunday night; the week ends between plan and apply: the
+    // apply-time re-plan keeps the refresh's week, and the apply agrees.
+    p.set_clock("2030-01-20T23:59:59Z");
+    let (state, private, _) = p.read(rt, &state, &private).await;
+    let plan = p.plan(rt, &state, &config, &private).await;
+    assert_eq!(plan.planned, state, "still the refresh's week");
+    p.set_clock("2030-01-21T00:00:05Z");
+    let replan = p.plan(rt, &state, &config, &private).await;
+    assert_compatible(&plan.planned, &replan.planned, "apply-time re-plan across the week boundary");
+    let (applied, _, d) = p.apply(rt, &state, &replan, &config).await;
+    assert_no_errors(&d);
+    assert_eq!(applied.get("aws_valid_until"), &M::s("2030-03-04T00:00:00Z"));
 }
