@@ -9,8 +9,9 @@ JITC := target/release/jitc
 
 .PHONY: demo jitc-demo test bench tools lint schemas clean
 
-tools: ## Pinned test tools under .tools/: Python (CEL engine, parliament, jsonschema), Terraform 1.15 + 1.0.3, OpenBao
+tools: ## Pinned test tools: Python (CEL engines, parliament, jsonschema), Node (iam-simulate), Terraform 1.15 + 1.0.3, OpenBao
 	@bash tools/setup-python.sh >/dev/null
+	@bash tools/setup-node.sh >/dev/null
 	@bash tools/setup-terraform.sh >/dev/null
 	@bash tools/setup-openbao.sh >/dev/null
 

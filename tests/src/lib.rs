@@ -1,5 +1,6 @@
 //! Shared helpers of the end-to-end tests: the repository root and the
-//! project-local Python tools (CEL engine, parliament, JSON Schema).
+//! project-local Python and Node tools (CEL engines, IAM evaluators,
+//! parliament, JSON Schema).
 //!
 //! These tests drive real, independent implementations; they need no
 //! network once `tools/setup-python.sh` has installed the pinned tools.
@@ -31,10 +32,27 @@ pub fn python() -> &'static Path {
     })
 }
 
+/// Node with the pinned Node tools (`tools/node`: iam-simulate), installed
+/// on first use by `tools/setup-node.sh`.
+pub fn node() -> &'static Path {
+    static NODE: OnceLock<PathBuf> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(root().join("tools/setup-node.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tools/setup-node.sh: {e}"));
+        assert!(out.status.success(), "tools/setup-node.sh failed");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}
+
 /// Run a script of `tests/tools/` with arguments and stdin; returns
-/// (exit code, stdout, stderr).
+/// (exit code, stdout, stderr). `.mjs` scripts run on [`node`], the rest on
+/// [`python`].
 pub fn run_tool(script: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(python())
+    let interpreter = if script.ends_with(".mjs") { node() } else { python() };
+    let mut child = Command::new(interpreter)
         .arg(root().join("tests/tools").join(script))
         .args(args)
         .env("PYTHONDONTWRITEBYTECODE", "1")

@@ -4,8 +4,9 @@
 //! checker), and, where it decides requests, must decide each sampled
 //! instant as `ir::is_active` does. Any refusal or mismatch fails.
 //!
-//! - AWS: the `iam-rs` policy evaluator, on a request that meets the
-//!   policy's other conditions (source IP, MFA, principal tags).
+//! - AWS: the `iam-rs` policy evaluator and `@cloud-copilot/iam-simulate`
+//!   (npm, strict mode), each on a request that meets the policy's other
+//!   conditions (source IP, MFA, principal tags).
 //! - GCP: Google's C++ CEL engine (`cel-expr-python`), with `request`
 //!   declared as `google.rpc.context.AttributeContext.Request` so every
 //!   expression is type-checked, and each binding loaded into the official
@@ -210,17 +211,46 @@ impl Oracle for CelPython {
     }
 }
 
-/// AWS: the iam-rs policy evaluator.
-struct IamRs;
+/// The AWS request both evaluators decide for one binding: its subject, a
+/// concrete action the role's first one covers with a resource of the
+/// role that fits it, and a context
+/// that meets the policy's other requirements (so the decision turns on
+/// time alone).
+struct AwsRequest {
+    principal: String,
+    action: String,
+    resource: String,
+    /// (key, value) besides `aws:CurrentTime`.
+    context: Vec<(String, AwsValue)>,
+}
 
-impl IamRs {
-    /// The request context at `at`, meeting the binding's other
-    /// requirements (so the decision turns on time).
-    fn context(b: &ir::Binding, at: Timestamp) -> iam_rs::Context {
-        use iam_rs::ContextValue as V;
-        let mut c = iam_rs::Context::new();
-        c.insert("aws:CurrentTime".into(), V::String(at.to_string()));
+enum AwsValue {
+    Str(String),
+    Bool(bool),
+}
+
+impl AwsRequest {
+    fn of(b: &ir::Binding) -> AwsRequest {
+        let aws = b.role.aws.as_ref().expect("an aws block");
+        let action = match aws.actions[0].0.as_str() {
+            "*" => "s3:GetObject".to_string(),
+            a if a.ends_with(":*") => a.replace('*', "GetObject"),
+            a => a.replace('*', ""),
+        };
+        // A resource of the action's service (for S3, an object for object
+        // actions and a bucket for the others), else the first one.
+        let service = action.split(':').next().unwrap_or_default();
+        let fits = |r: &str| {
+            let mut parts = r.split(':');
+            parts.nth(2) == Some(service) && (service != "s3" || r.contains('/') == action.contains("Object"))
+        };
+        let resource = match aws.resources.iter().map(|r| r.0.as_str()).find(|r| fits(r)) {
+            _ if aws.resources[0].0 == "*" => "arn:aws:s3:::any/x".to_string(),
+            Some(r) => r.replace('*', "x"),
+            None => aws.resources[0].0.replace('*', "x"),
+        };
         let req = &b.policy.require;
+        let mut context = Vec::new();
         if let Some(cidr) = req.source_cidrs.first() {
             // An address inside the first network (its network address + 1).
             let (net, _) = cidr.0.split_once('/').expect("a CIDR");
@@ -229,17 +259,21 @@ impl IamRs {
                 std::net::IpAddr::V4(v4) => std::net::IpAddr::V4((u32::from(v4) + 1).into()),
                 std::net::IpAddr::V6(v6) => std::net::IpAddr::V6((u128::from(v6) + 1).into()),
             };
-            c.insert("aws:SourceIp".into(), V::String(inside.to_string()));
+            context.push(("aws:SourceIp".into(), AwsValue::Str(inside.to_string())));
         }
         if req.mfa {
-            c.insert("aws:MultiFactorAuthPresent".into(), V::Boolean(true));
+            context.push(("aws:MultiFactorAuthPresent".into(), AwsValue::Bool(true)));
         }
         for (k, v) in &req.principal_tags {
-            c.insert(format!("aws:PrincipalTag/{k}"), V::String(v.clone()));
+            context.push((format!("aws:PrincipalTag/{k}"), AwsValue::Str(v.clone())));
         }
-        c
+        let principal = b.subject.identity("aws").expect("an aws identity").to_string();
+        AwsRequest { principal, action, resource, context }
     }
 }
+
+/// AWS: the iam-rs policy evaluator.
+struct IamRs;
 
 impl Oracle for IamRs {
     fn target(&self) -> Target {
@@ -249,36 +283,76 @@ impl Oracle for IamRs {
         "iam-rs"
     }
     fn run(&self, cases: &[Case<'_>]) -> Vec<Verdict> {
+        use iam_rs::ContextValue as V;
         cases
             .iter()
             .map(|c| {
                 let policy = iam_rs::IAMPolicy::from_json(&c.output["aws"].to_string())
                     .map_err(|e| format!("iam-rs cannot read the policy: {e}"))?;
-                let aws = c.binding.role.aws.as_ref().expect("an aws block");
-                // A concrete action and resource the first ones cover.
-                let action = match aws.actions[0].0.as_str() {
-                    "*" => "s3:GetObject".to_string(),
-                    a => a.replace('*', "Get"),
-                };
-                let resource = match aws.resources[0].0.as_str() {
-                    "*" => "arn:aws:s3:::any".to_string(),
-                    r => r.replace('*', "x"),
-                };
-                let arn = iam_rs::Arn::parse(&resource).map_err(|e| format!("resource `{resource}`: {e}"))?;
-                let principal = iam_rs::Principal::Aws(iam_rs::PrincipalId::String(
-                    c.binding.subject.identity("aws").expect("an aws identity").to_string(),
-                ));
+                let req = AwsRequest::of(c.binding);
+                let arn = iam_rs::Arn::parse(&req.resource).map_err(|e| format!("resource `{}`: {e}", req.resource))?;
+                let principal = iam_rs::Principal::Aws(iam_rs::PrincipalId::String(req.principal.clone()));
                 let mut out = Vec::with_capacity(c.instants.len());
                 for at in c.instants {
-                    let context = Self::context(c.binding, *at);
+                    let mut context = iam_rs::Context::new();
+                    context.insert("aws:CurrentTime".into(), V::String(at.to_string()));
+                    for (k, v) in &req.context {
+                        let v = match v {
+                            AwsValue::Str(s) => V::String(s.clone()),
+                            AwsValue::Bool(b) => V::Boolean(*b),
+                        };
+                        context.insert(k.clone(), v);
+                    }
                     let request =
-                        iam_rs::IAMRequest::new_with_context(principal.clone(), &action, arn.clone(), context);
+                        iam_rs::IAMRequest::new_with_context(principal.clone(), &req.action, arn.clone(), context);
                     let decision = iam_rs::evaluate_policy(&policy, &request).map_err(|e| format!("at {at}: {e}"))?;
                     out.push(decision == iam_rs::Decision::Allow);
                 }
                 Ok(Some(out))
             })
             .collect()
+    }
+}
+
+/// AWS: `@cloud-copilot/iam-simulate` (npm), a second evaluator, in strict
+/// mode: it also refuses actions it does not know and resources that fit no
+/// resource type of the action.
+struct IamSimulate;
+
+impl Oracle for IamSimulate {
+    fn target(&self) -> Target {
+        Target::Aws
+    }
+    fn engine(&self) -> &'static str {
+        "iam-simulate"
+    }
+    fn run(&self, cases: &[Case<'_>]) -> Vec<Verdict> {
+        let request = cases
+            .iter()
+            .map(|c| {
+                let req = AwsRequest::of(c.binding);
+                let context: serde_json::Map<String, Value> = req
+                    .context
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            AwsValue::Str(s) => json!(s),
+                            AwsValue::Bool(b) => json!(b),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect();
+                json!({
+                    "policy": c.output["aws"],
+                    "principal": req.principal,
+                    "action": req.action,
+                    "resource": req.resource,
+                    "context": context,
+                    "instants": instants(c.instants),
+                })
+            })
+            .collect();
+        run_script("aws_simulate.mjs", request)
     }
 }
 
@@ -332,7 +406,7 @@ impl Oracle for BaoPolicyFmt {
 }
 
 /// The table: (target, independent engine). A new target adds a row.
-const ORACLES: &[&dyn Oracle] = &[&IamRs, &GoogleCel, &CelPython, &AzureModel, &BaoPolicyFmt];
+const ORACLES: &[&dyn Oracle] = &[&IamRs, &IamSimulate, &GoogleCel, &CelPython, &AzureModel, &BaoPolicyFmt];
 
 /// What the language says a binding's output allows at `t`: `is_active`,
 /// and, for a rolling output, only inside its horizon (from Monday 00:00 UTC
@@ -433,6 +507,7 @@ fn every_target_agrees_with_is_active_by_an_independent_engine() {
             .zip(&samples)
             .map(|((binding, output, _), instants)| Case { binding, output, instants })
             .collect();
+        let failed_before = failures.len();
         let verdicts = oracle.run(&cases);
         assert_eq!(verdicts.len(), cases.len(), "{}: one verdict per case", oracle.engine());
         let (mut decided, mut active, mut rolling) = (0usize, 0usize, 0usize);
@@ -460,9 +535,11 @@ fn every_target_agrees_with_is_active_by_an_independent_engine() {
             }
         }
         eprintln!(
-            "agreement: {t} by {}: {} bindings, {decided} instants decided ({active} active, {rolling} on rolling horizons)",
+            "agreement: {t} by {}: {} bindings, {decided} instants decided ({active} active, {rolling} on rolling horizons), {} failure(s){}",
             oracle.engine(),
-            cases.len()
+            cases.len(),
+            failures.len() - failed_before,
+            failures.get(failed_before).map(|f| format!(", first: {f}")).unwrap_or_default(),
         );
         if t == Target::Aws {
             assert!(rolling >= 10_000, "aws: only {rolling} instants on rolling horizons");
