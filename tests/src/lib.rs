@@ -18,33 +18,29 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Run a `tools/setup-*.sh` script (it installs what is missing and prints
+/// one path on stdout) and return that path.
+pub fn setup(script: &str) -> PathBuf {
+    let out = Command::new("bash")
+        .arg(root().join("tools").join(script))
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tools/{script}: {e}"));
+    assert!(out.status.success(), "tools/{script} failed");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
 /// The venv's python, installing the pinned tools on first use.
 pub fn python() -> &'static Path {
     static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(root().join("tools/setup-python.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tools/setup-python.sh: {e}"));
-        assert!(out.status.success(), "tools/setup-python.sh failed");
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    PY.get_or_init(|| setup("setup-python.sh"))
 }
 
 /// Node with the pinned Node tools (`tools/node`: iam-simulate), installed
 /// on first use by `tools/setup-node.sh`.
 pub fn node() -> &'static Path {
     static NODE: OnceLock<PathBuf> = OnceLock::new();
-    NODE.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(root().join("tools/setup-node.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tools/setup-node.sh: {e}"));
-        assert!(out.status.success(), "tools/setup-node.sh failed");
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    NODE.get_or_init(|| setup("setup-node.sh"))
 }
 
 /// Run a script of `tests/tools/` with arguments and stdin; returns

@@ -28,15 +28,7 @@ pub enum Install {
 
 fn tools_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(root().join("tools/setup-terraform.sh"))
-            .stderr(Stdio::inherit())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tools/setup-terraform.sh: {e}"));
-        assert!(out.status.success(), "tools/setup-terraform.sh failed");
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    BIN.get_or_init(|| crate::setup("setup-terraform.sh"))
 }
 
 /// The debug build of the provider (built once if missing).
