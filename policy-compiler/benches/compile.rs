@@ -10,6 +10,10 @@
 //! `cargo bench -p jit-policy-compiler --bench compile`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)] // a benchmark: prints its figures, fails by panicking
 
+/// The allocator `jitc` uses, so the figures are what `jitc compile` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use jit_policy::diag::Diagnostics;
 use jit_policy::lower::{lower_binding, Options};
 use jit_policy::target::Target;

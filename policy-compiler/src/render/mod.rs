@@ -8,6 +8,7 @@ pub mod aws;
 pub mod azure;
 pub mod broker;
 pub mod gcp;
+mod indent;
 pub mod openbao;
 pub mod spec;
 
@@ -89,9 +90,14 @@ pub fn compact<T: Serialize + ?Sized>(v: &T) -> String {
 
 /// Pretty JSON with a trailing newline.
 pub fn pretty<T: Serialize + ?Sized>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut buf = Vec::with_capacity(4096);
+    // Writing to a Vec cannot fail, but a value can refuse to serialize:
+    // then nothing of it is kept, as before.
+    if indent::write(&mut buf, v).is_err() {
+        buf.clear();
+    }
+    buf.push(b'\n');
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// One binding's outputs as the `jitc compile --format json` object:
@@ -147,7 +153,7 @@ struct CompileOutput<'a> {
 pub fn write_compile_json<W: std::io::Write>(mut w: W, outputs: &[BindingOutput]) -> std::io::Result<()> {
     let mut sorted: Vec<&BindingOutput> = outputs.iter().collect();
     sorted.sort_by(|a, b| a.binding.cmp(&b.binding));
-    serde_json::to_writer_pretty(&mut w, &CompileOutput { bindings: Bindings(sorted) })?;
+    indent::write(&mut w, &CompileOutput { bindings: Bindings(sorted) })?;
     w.write_all(b"\n")
 }
 
