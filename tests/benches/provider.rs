@@ -13,6 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const N: usize = 1000;
+/// Per Terraform command: an apply of N resources takes minutes on 2 cores
+/// (Terraform rewrites the whole local state after each resource).
+const LIMIT: Duration = Duration::from_secs(900);
 
 const ROLE: &str = r#"{"name":"reader","aws":{"actions":["s3:GetObject"],"resources":["arn:aws:s3:::bucket/*"]},"gcp":{"role":"roles/storage.objectViewer","resource":"projects/p"}}"#;
 const POLICY: &str = r#"{"name":"hours","max_session":"1h","max_grant":"14d","windows":[{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"17:00","timezone":"Europe/Paris"}]}"#;
@@ -226,13 +229,13 @@ fn main() {
     println!("provider start to handshake line: {:.2} ms (median of 20; target < 10 ms)", handshake_ms(&bin));
 
     let rounds = 3;
-    let data = Workdir::with_provider("bench-data", Version::Latest, Install::DevOverrides, &bin);
+    let data = Workdir::with_provider("bench-data", Version::Latest, Install::DevOverrides, &bin).with_limit(LIMIT);
     data.write("main.tf", &data_config());
     let (dp, da) = plan_apply(&data, rounds);
-    let same = Workdir::with_provider("bench-same", Version::Latest, Install::DevOverrides, &bin);
+    let same = Workdir::with_provider("bench-same", Version::Latest, Install::DevOverrides, &bin).with_limit(LIMIT);
     same.write("main.tf", &same_values_config());
     let (sp, sa) = plan_apply(&same, rounds);
-    let jit = Workdir::with_provider("bench-jit", Version::Latest, Install::DevOverrides, &bin);
+    let jit = Workdir::with_provider("bench-jit", Version::Latest, Install::DevOverrides, &bin).with_limit(LIMIT);
     jit.write("main.tf", &jit_config());
     let (jp, ja) = plan_apply(&jit, rounds);
     println!("terraform plan (median of {rounds}) and apply (once) of {N} resources, fresh state, Terraform 1.15:");
@@ -250,7 +253,7 @@ fn main() {
     let _ = std::fs::remove_file(&rss_file);
     let wrapper_dir = std::env::temp_dir().join(format!("jit-bench-wrapper-{}", std::process::id()));
     let wrapper = rss_wrapper(&bin, &wrapper_dir, &rss_file);
-    let w = Workdir::with_provider("bench-rss", Version::Latest, Install::DevOverrides, &wrapper);
+    let w = Workdir::with_provider("bench-rss", Version::Latest, Install::DevOverrides, &wrapper).with_limit(LIMIT);
     w.write("main.tf", &jit_config());
     let _ = plan_apply(&w, 1);
     std::thread::sleep(Duration::from_millis(300));
