@@ -132,10 +132,24 @@ impl Workdir {
         copy_dir(&root().join(repo_rel), &self.dir);
     }
 
+    /// The file the provider reads its clock from (`JIT_TEST_CLOCK_FILE`).
+    /// Until [`Workdir::set_clock`] writes it, the provider uses the system
+    /// clock.
+    fn clock_file(&self) -> PathBuf {
+        self.dir.join(".jit-clock")
+    }
+
+    /// Pin the provider's clock to `at` (RFC 3339) for the following
+    /// commands; call again to move it.
+    pub fn set_clock(&self, at: &str) {
+        std::fs::write(self.clock_file(), at).expect("clock file");
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.tf);
         c.args(args)
             .current_dir(&self.dir)
+            .env("JIT_TEST_CLOCK_FILE", self.clock_file())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")

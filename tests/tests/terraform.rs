@@ -19,6 +19,10 @@ fn ok(r: &Run, what: &str) {
     assert_eq!(r.code, 0, "{what} failed:\n{}", r.all());
 }
 
+/// The provider's clock in the tests over `examples/`, whose dates are
+/// fixed: statuses and plans then do not depend on when the tests run.
+const EXAMPLES_AT: &str = "2026-12-02T10:00:00Z";
+
 fn no_inconsistency(r: &Run) {
     let all = r.all();
     assert!(!all.contains("inconsistent"), "Terraform reported an inconsistency:\n{all}");
@@ -28,6 +32,7 @@ fn no_inconsistency(r: &Run) {
 fn quickstart_lifecycle_with_import() {
     let w = Workdir::new("quickstart", Version::Latest, Install::DevOverrides);
     w.copy_from("examples/quickstart");
+    w.set_clock(EXAMPLES_AT);
     ok(&w.run(&["init", "-input=false", "-no-color"]), "init");
     ok(&w.run(&["validate", "-no-color"]), "validate");
     let plan = w.run(&["plan", "-input=false", "-no-color"]);
@@ -74,6 +79,7 @@ fn quickstart_lifecycle_with_import() {
 #[test]
 fn for_each_over_the_example_repository() {
     let w = Workdir::new("foreach", Version::Latest, Install::DevOverrides);
+    w.set_clock(EXAMPLES_AT);
     let path = root().join("examples/policies");
     w.write(
         "main.tf",
@@ -269,6 +275,7 @@ fn boundary_between_plan_and_apply_phases_of_one_apply() {
 fn oldest_terraform_runs_the_quickstart() {
     let w = Workdir::new("tf103", Version::V1_0_3, Install::Mirror);
     w.copy_from("examples/quickstart");
+    w.set_clock(EXAMPLES_AT);
     let version = w.run(&["version"]);
     assert!(version.stdout.contains("v1.0.3"), "{}", version.stdout);
     ok(&w.run(&["init", "-input=false", "-no-color"]), "init (1.0.3)");
@@ -334,42 +341,37 @@ fn rolling_aws_horizon_moves_weekly_with_real_terraform() {
     let w = Workdir::new("rolling", Version::Latest, Install::DevOverrides);
     w.write("main.tf", &format!("{HEADER}{YEAR_LONG}"));
     // The provider's clock, pinned: moved between runs by the test.
-    let clock = w.dir.join("clock.txt");
-    let clock_s = clock.display().to_string();
-    let env = [("JIT_TEST_CLOCK_FILE", clock_s.as_str())];
-    let set = |t: &str| std::fs::write(&clock, t).expect("clock file");
-
-    set("2030-01-09T12:00:00Z"); // a Wednesday
-    let create = w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env);
+    w.set_clock("2030-01-09T12:00:00Z"); // a Wednesday
+    let create = w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]);
     ok(&create, "create");
     assert_eq!(valid_until(&w), "2030-02-25T00:00:00Z", "seven whole weeks from Monday 2030-01-07");
 
     // Same week: no change.
-    set("2030-01-11T16:00:00Z");
-    let same = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    w.set_clock("2030-01-11T16:00:00Z");
+    let same = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
     assert_eq!(same.code, 0, "a refresh in the same week plans nothing:\n{}", same.all());
 
     // Next week: an in-place update of the policy and its horizon.
-    set("2030-01-15T08:00:00Z");
-    let next = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    w.set_clock("2030-01-15T08:00:00Z");
+    let next = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
     assert_eq!(next.code, 2, "{}", next.all());
     assert!(next.stdout.contains("0 to add, 1 to change, 0 to destroy"), "{}", next.stdout);
     assert!(next.stdout.contains(r#""2030-02-25T00:00:00Z" -> "2030-03-04T00:00:00Z""#), "{}", next.stdout);
-    ok(&w.run_env(&["apply", "-input=false", "-auto-approve", "-no-color"], &env), "apply the new week");
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply the new week");
     assert_eq!(valid_until(&w), "2030-03-04T00:00:00Z");
 
     // Planned on Sunday night, applied on Monday morning: the saved plan's
     // apply keeps the planned week; no inconsistency.
     w.write("main.tf", &format!("{HEADER}{}", YEAR_LONG.replace("name = \"reporting\"", "name = \"reporting-v2\"")));
-    set("2030-01-20T23:59:50Z");
-    ok(&w.run_env(&["plan", "-input=false", "-no-color", "-out=week.tfplan"], &env), "plan on Sunday");
-    set("2030-01-21T00:00:10Z");
-    let apply = w.run_env(&["apply", "-input=false", "-no-color", "week.tfplan"], &env);
+    w.set_clock("2030-01-20T23:59:50Z");
+    ok(&w.run(&["plan", "-input=false", "-no-color", "-out=week.tfplan"]), "plan on Sunday");
+    w.set_clock("2030-01-21T00:00:10Z");
+    let apply = w.run(&["apply", "-input=false", "-no-color", "week.tfplan"]);
     ok(&apply, "apply on Monday");
     no_inconsistency(&apply);
     assert_eq!(valid_until(&w), "2030-03-04T00:00:00Z", "the week of the plan's refresh");
     // The next plan moves the horizon to the new week.
-    let monday = w.run_env(&["plan", "-input=false", "-detailed-exitcode", "-no-color"], &env);
+    let monday = w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
     assert_eq!(monday.code, 2, "{}", monday.all());
     assert!(monday.stdout.contains(r#""2030-03-04T00:00:00Z" -> "2030-03-11T00:00:00Z""#), "{}", monday.stdout);
 }
