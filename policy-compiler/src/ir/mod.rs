@@ -190,9 +190,15 @@ impl Status {
 /// The grant's phase at `at` (windows aside: a binding inside its grant but
 /// outside a window is still `active`; the clouds enforce the window).
 pub fn status(binding: &Binding, at: Timestamp) -> Status {
-    if at < binding.not_before {
+    status_between(binding.not_before, binding.expires_at, at)
+}
+
+/// Where a grant from `not_before` until `expires_at` stands at `at`
+/// (for callers that hold the dates, not the binding).
+pub fn status_between(not_before: Timestamp, expires_at: Timestamp, at: Timestamp) -> Status {
+    if at < not_before {
         Status::Pending
-    } else if at < binding.expires_at {
+    } else if at < expires_at {
         Status::Active
     } else {
         Status::Expired

@@ -269,7 +269,7 @@ impl Lowering for Aws {
             Unrolled::WeekTooLarge(n) => {
                 too_large(
                     cx,
-                    &sizer,
+                    fit,
                     n,
                     "even one week of its windows does not fit",
                     "use fewer windows, or fewer actions and resources",
@@ -279,7 +279,7 @@ impl Lowering for Aws {
             Unrolled::TooLarge(n) => {
                 too_large(
                     cx,
-                    &sizer,
+                    fit,
                     n,
                     "the whole grant unrolled does not fit",
                     "compile with a reference instant (`jitc compile --as-of RFC3339`; the provider uses its last refresh) to cover a rolling horizon of whole weeks, or shorten the grant, use fewer windows, or fewer actions and resources",
@@ -450,9 +450,9 @@ fn unroll(windows: &[Window], from: Timestamp, until: Timestamp, as_of: Option<T
 }
 
 /// JIT052: the policy does not fit the inline policy limit.
-fn too_large(cx: &mut Cx<'_>, sizer: &Sizer, n: usize, why: &str, help: &str) {
+/// `fit`: how many statements fit; `n`: how many there are.
+fn too_large(cx: &mut Cx<'_>, fit: usize, n: usize, why: &str, help: &str) {
     let b = cx.binding;
-    let fit = sizer.max_statements(INLINE_LIMIT);
     cx.report(
         Code::AwsPolicyTooLarge,
         b.expires_span,

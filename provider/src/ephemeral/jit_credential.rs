@@ -13,6 +13,7 @@ use crate::diag::{path, Diag};
 use crate::resources::Ctx;
 use crate::schema::{attr, Block, Mode, Schema};
 use jiff::Timestamp;
+use jit_policy::ir::Status;
 use jit_policy::lower::broker::{read_rule, ReadRule};
 use std::collections::BTreeMap;
 
@@ -107,19 +108,19 @@ fn refusal(r: &ReadRule, now: Timestamp) -> Option<Diag> {
         return None;
     }
     let b = &r.binding;
-    let (summary, detail) = if now >= s.expires_at {
-        (
+    let (summary, detail) = match jit_policy::ir::status_between(s.not_before, s.expires_at, now) {
+        Status::Expired => (
             format!("binding `{b}` has ended"),
             format!("its grant ended at {}; no credential is issued after it", s.expires_at),
-        )
-    } else if now < s.not_before {
-        (format!("binding `{b}` has not started"), format!("its grant starts at {}", s.not_before))
-    } else {
-        let next = match s.next_opening(now) {
-            Some(t) => format!("it opens next at {t}"),
-            None => format!("it does not open again before its grant ends at {}", s.expires_at),
-        };
-        (format!("binding `{b}` is outside its windows now"), format!("it is {now}; {next}"))
+        ),
+        Status::Pending => (format!("binding `{b}` has not started"), format!("its grant starts at {}", s.not_before)),
+        Status::Active => {
+            let next = match s.next_opening(now) {
+                Some(t) => format!("it opens next at {t}"),
+                None => format!("it does not open again before its grant ends at {}", s.expires_at),
+            };
+            (format!("binding `{b}` is outside its windows now"), format!("it is {now}; {next}"))
+        }
     };
     Some(Diag::error(summary, detail).at(path(&["rule"])))
 }

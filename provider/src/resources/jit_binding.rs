@@ -222,14 +222,7 @@ async fn converge(ctx: &Ctx, state: &Value, active: bool) -> (Value, Vec<Diag>) 
 /// Where a binding's grant stands at `at`, from the dates in its state.
 fn status_at(state: &Value, at: jiff::Timestamp) -> Option<ir::Status> {
     let time = |k: &str| state.get(k).as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
-    let (from, until) = (time("not_before")?, time("expires_at")?);
-    Some(if at < from {
-        ir::Status::Pending
-    } else if at < until {
-        ir::Status::Active
-    } else {
-        ir::Status::Expired
-    })
+    Some(ir::status_between(time("not_before")?, time("expires_at")?, at))
 }
 
 #[tonic::async_trait]
