@@ -10,7 +10,15 @@ use jit_openbao::Config;
 use jit_policy::ir;
 use jit_policy::lower::aws::AwsModel;
 use jit_policy::lower::openbao::OpenbaoModel;
+use jit_policy::lower::BindingOutput;
 use jit_policy::Compilation;
+use std::collections::HashMap;
+
+/// Each compiled output with its binding (looked up once by name).
+fn with_bindings(c: &Compilation) -> impl Iterator<Item = (&BindingOutput, &ir::Binding)> {
+    let by_name: HashMap<&str, &ir::Binding> = c.model.bindings.iter().map(|b| (b.name.as_str(), b)).collect();
+    c.outputs.iter().filter_map(move |l| Some((l, *by_name.get(l.binding.as_str())?)))
+}
 
 /// How far ahead a rolling horizon's end is flagged.
 const HORIZON_NOTICE_SECONDS: i64 = 7 * 86_400;
@@ -19,11 +27,9 @@ const HORIZON_NOTICE_SECONDS: i64 = 7 * 86_400;
 /// seven days before their grant does: the policy must be applied again
 /// by then, or access stops early (nothing is allowed past the horizon).
 pub fn horizons(c: &Compilation, at: jiff::Timestamp) -> Vec<Finding> {
-    c.outputs
-        .iter()
-        .filter_map(|l| {
+    with_bindings(c)
+        .filter_map(|(l, b)| {
             let until = l.model::<AwsModel>()?.valid_until?;
-            let b = c.model.bindings.iter().find(|b| b.name == l.binding)?;
             let soon = until.as_second() - at.as_second() <= HORIZON_NOTICE_SECONDS;
             (soon && until < b.expires_at).then(|| Finding {
                 kind: Kind::HorizonEnding,
@@ -42,13 +48,9 @@ pub fn horizons(c: &Compilation, at: jiff::Timestamp) -> Vec<Finding> {
 /// The findings for every binding of `c` with an OpenBao target, evaluated
 /// at `at`.
 pub fn run(c: &Compilation, config: Config, at: jiff::Timestamp) -> Result<Vec<Finding>, String> {
-    let declared: Vec<(Declared, ir::Status)> = c
-        .outputs
-        .iter()
-        .filter_map(|l| {
-            let model = l.model::<OpenbaoModel>()?;
-            let binding = c.model.bindings.iter().find(|b| b.name == l.binding)?;
-            Some((Declared::of(&l.binding, model), ir::status(binding, at)))
+    let declared: Vec<(Declared, ir::Status)> = with_bindings(c)
+        .filter_map(|(l, binding)| {
+            Some((Declared::of(&l.binding, l.model::<OpenbaoModel>()?), ir::status(binding, at)))
         })
         .collect();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
