@@ -1,7 +1,7 @@
 # jit: two commands do everything on a fresh machine (see README.md).
 #   make demo   build and run the compiler over the example policy repository
 #   make test   fmt, clippy, every test (installs the pinned Python tools)
-#   make bench  the compile benchmark (10,000 bindings)
+#   make bench  the benchmarks (compile of 10,000 bindings, jitc diff, provider, broker, rego)
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
@@ -40,6 +40,7 @@ bench: tools
 	$(CARGO) bench -q -p jitc --bench diff
 	$(CARGO) bench -q -p jit-e2e-tests --bench provider
 	$(CARGO) bench -q -p jit-e2e-tests --bench broker
+	$(CARGO) bench -q -p jit-e2e-tests --bench rego
 
 schemas: ## Regenerate schemas/ from the language's shape table
 	$(CARGO) run -q -p jitc -- schema --out schemas

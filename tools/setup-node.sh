@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the pinned Node test tools (tools/node/package-lock.json:
 # @cloud-copilot/iam-simulate, the second AWS IAM evaluator behind
-# tests/tools/aws_simulate.mjs) into tools/node/node_modules and print the
+# tests/tools/aws_simulate.mjs; ajv and yaml, behind the strict Istio CRD
+# check tests/tools/istio_validate.mjs) into tools/node/node_modules and print the
 # node executable's path on stdout. Needs node >= 18 and npm: as root, missing
 # ones come from Debian (apt-get). Fast no-op when node_modules is newer than
 # the lockfile; safe to run concurrently (flock).
@@ -42,7 +43,7 @@ if ! up_to_date; then
         echo "setup-node: npm ci in $PKG" >&2
         npm ci --prefix "$PKG" --no-audit --no-fund >&2
         # Smoke test: a broken install must fail here, not in the first test.
-        (cd "$PKG" && node -e 'require("@cloud-copilot/iam-simulate")')
+        (cd "$PKG" && node -e 'require("@cloud-copilot/iam-simulate"); require("ajv"); require("yaml")')
         touch "$STAMP"
     fi
     exec 9>&-

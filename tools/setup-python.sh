@@ -10,7 +10,12 @@ VENV="$ROOT/.tools/venv"
 STAMP="$VENV/.requirements.sha256"
 PYTHON="${PYTHON:-python3}"
 
-want="$(sha256sum "$REQ" | cut -d' ' -f1)"
+# OPA's Go engine as a shared library; its wheel asks for Python >= 3.14
+# but runs on any Python 3 (ctypes), so it is installed apart, without
+# that check and without dependencies (it has none).
+OPA="opa-golib-python-bindings==0.4.4"
+
+want="$( { cat "$REQ"; echo "$OPA"; } | sha256sum | cut -d' ' -f1)"
 up_to_date() {
     [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]
 }
@@ -26,6 +31,9 @@ if ! up_to_date; then
         "$PYTHON" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
             --no-input -r "$REQ" >&2
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --no-input --no-deps --ignore-requires-python --only-binary=:all: "$OPA" >&2
+        "$VENV/bin/python" -c 'import opa_bindings' >&2
         echo "$want" >"$STAMP"
     fi
     exec 9>&-

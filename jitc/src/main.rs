@@ -100,6 +100,14 @@ struct CheckArgs {
     as_of: Option<String>,
 }
 
+/// An Istio provider name or label key (a Kubernetes qualified name).
+fn istio_name(v: &str) -> Result<String, String> {
+    match jit_policy::render::rego::istio_name_problem(v) {
+        None => Ok(v.to_string()),
+        Some(why) => Err(why),
+    }
+}
+
 /// `--target` choices: every registered target, and `all`.
 fn target_choices() -> PossibleValuesParser {
     PossibleValuesParser::new(Target::ALL.iter().map(|t| t.as_str()).chain(["all"]))
@@ -114,12 +122,20 @@ struct CompileArgs {
     target: Vec<String>,
     #[arg(long, value_enum, default_value = "json")]
     format: CompileFormat,
-    /// Write one file per binding and target under DIR instead of stdout.
+    /// Write one file per binding and target under DIR instead of stdout,
+    /// and the shared outputs (the OPA bundle in DIR/rego/, Istio objects
+    /// in DIR/istio/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Prefix of OpenBao policy and AppRole names [default: jit-].
     #[arg(long)]
     openbao_prefix: Option<String>,
+    /// The Istio extension provider the AuthorizationPolicy objects name.
+    #[arg(long, default_value = jit_policy::lower::DEFAULT_ISTIO_PROVIDER, value_parser = istio_name)]
+    istio_provider: String,
+    /// The pod label whose value is the service name (the objects' selector).
+    #[arg(long, default_value = jit_policy::lower::DEFAULT_ISTIO_SELECTOR_LABEL, value_parser = istio_name)]
+    istio_selector_label: String,
     /// Reference instant (RFC 3339) for AWS policies too large to unroll
     /// whole: they cover whole weeks from the UTC week containing it
     /// (`aws_valid_until` says until when). Without it they are an error.
@@ -143,7 +159,8 @@ struct WhoArgs {
     /// RFC 3339 instant, e.g. 2026-12-01T10:00:00Z.
     #[arg(long)]
     at: String,
-    /// Only bindings whose role covers this resource (globs in the role match).
+    /// Only bindings whose role covers this resource (globs in the role
+    /// match; a mesh service name matches the role's `http` blocks for it).
     #[arg(long)]
     resource: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
@@ -371,6 +388,8 @@ fn compile(a: CompileArgs) -> Run {
     if let Some(p) = a.openbao_prefix {
         opts.openbao_prefix = p;
     }
+    opts.istio_provider = a.istio_provider;
+    opts.istio_selector_label = a.istio_selector_label;
     let c = jit_policy::compile(load(&a.paths)?, &targets, &opts);
     eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
     if c.has_errors() {
@@ -390,6 +409,10 @@ fn compile(a: CompileArgs) -> Run {
                     write_file(&dir.join(rel), &text)?;
                     n += 1;
                 }
+            }
+            for (rel, text) in render::shared_files(&c.outputs, &opts) {
+                write_file(&dir.join(rel), &text)?;
+                n += 1;
             }
             eprintln!("wrote {n} file(s) for {} binding(s) under {}", c.outputs.len(), dir.display());
         }
@@ -414,9 +437,7 @@ fn who(a: WhoArgs) -> Run {
     let Some(c) = analyze_or_report(&a.paths)? else {
         return Ok(Outcome::Invalid);
     };
-    let covers = |b: &ir::Binding| {
-        a.resource.as_deref().is_none_or(|r| explain::resources(b).iter().any(|(_, p)| explain::resource_matches(p, r)))
-    };
+    let covers = |b: &ir::Binding| a.resource.as_deref().is_none_or(|r| explain::covers(b, r));
     let active: Vec<&ir::Binding> = c.model.bindings.iter().filter(|b| ir::is_active(b, at) && covers(b)).collect();
     match a.format {
         OutFormat::Json => {
@@ -507,7 +528,7 @@ fn drift(a: DriftArgs) -> Run {
         };
         Failure::Usage(format!("{e} (see `--{flag}`)"))
     })?;
-    let opts = Options { openbao_prefix: config.name_prefix.clone(), as_of: Some(at) };
+    let opts = Options { openbao_prefix: config.name_prefix.clone(), as_of: Some(at), ..Options::default() };
     let Some(c) = compile_or_report(&a.paths, &[Target::Openbao, Target::Aws], &opts)? else {
         return Ok(Outcome::Invalid);
     };

@@ -90,6 +90,11 @@ codes! {
     GcpBasicRole = "JIT053", Error, "GCP basic roles cannot carry conditions";
     GcpPublicMember = "JIT054", Error, "GCP conditions cannot apply to allUsers";
     NeverActive = "JIT055", Error, "binding is never active";
+    // Mesh access.
+    BadSpiffeId = "JIT060", Error, "invalid SPIFFE ID";
+    BadServiceName = "JIT061", Error, "invalid service name";
+    BadHttpMethod = "JIT062", Error, "invalid HTTP method";
+    BadHttpPath = "JIT063", Error, "invalid HTTP path pattern";
     // Warnings.
     TargetSkipped = "JIT100", Warning, "target skipped: no subject identity";
     GcpRequirementNotEnforced = "JIT101", Warning, "requirement not expressible in GCP IAM Conditions";
@@ -100,6 +105,7 @@ codes! {
     OpenbaoRequirementNotEnforced = "JIT106", Warning, "requirement not expressible in an OpenBao ACL policy";
     WindowsAtIssuance = "JIT107", Warning, "windows enforced only when credentials are issued";
     SessionNotEnforced = "JIT108", Warning, "max_session not enforced as declared";
+    RegoRequirementNotEnforced = "JIT109", Warning, "requirement not checkable from an Envoy request";
 }
 
 /// One finding, with where it is and how to fix it.

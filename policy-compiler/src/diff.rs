@@ -519,6 +519,28 @@ mod tests {
         assert_eq!(kinds(&diff(&base, &head)), vec![("wildcard_introduced", "all", Risk::High, true)]);
     }
 
+    fn http_role(paths: &str, wildcards: bool) -> String {
+        format!(
+            "role \"r\" {{\n  allow_wildcards = {wildcards}\n  aws {{\n    actions   = [\"s3:GetObject\"]\n    resources = [\"arn:aws:s3:::b/*\"]\n  }}\n  http {{\n    service = \"reports-api\"\n    methods = [\"GET\"]\n    paths   = {paths}\n  }}\n}}"
+        )
+    }
+
+    #[test]
+    fn mesh_paths_are_permissions_of_the_rego_target() {
+        let base = model(&http_role(r#"["/v1/reports"]"#, false));
+        let head = model(&http_role(r#"["/v1/reports", "/v1/exports/*"]"#, false));
+        let changes = diff(&base, &head);
+        assert_eq!(kinds(&changes), vec![("permissions_added", "rego", Risk::Medium, true)], "{changes:#?}");
+        assert!(changes[0].detail.contains("GET on reports-api/v1/exports/*"), "{}", changes[0].detail);
+        // A prefix covering what it replaces: only the gain.
+        let head = model(&http_role(r#"["/v1/*"]"#, false));
+        assert_eq!(kinds(&diff(&head, &base)), vec![("permissions_removed", "rego", Risk::Low, false)]);
+        // Every path of the service is a wildcard.
+        let head = model(&http_role(r#"["/*"]"#, true));
+        let kinds_of = kinds(&diff(&base, &head));
+        assert!(kinds_of.contains(&("wildcard_introduced", "rego", Risk::High, true)), "{kinds_of:?}");
+    }
+
     #[test]
     fn kind_names_are_unique_snake_case() {
         let names: BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();

@@ -26,9 +26,25 @@ pub fn subject_matches(b: &Binding, needle: &str) -> bool {
     s.name == needle || s.identities.iter().any(|(_, i)| i == needle)
 }
 
-/// Every resource a binding's role touches, with the role block it is in.
+/// Every resource a binding's role touches, with the target that enforces
+/// the role block it is in (the block's name when no target reads it).
 pub fn resources(b: &Binding) -> Vec<(&'static str, String)> {
-    b.role.grants().iter().flat_map(|g| g.resources.iter().map(|(r, _)| (g.block.name, r.to_string()))).collect()
+    b.role
+        .grants()
+        .iter()
+        .flat_map(|g| {
+            let target = Target::of_role_block(g.block.name).map_or(g.block.name, Target::as_str);
+            g.resources.iter().map(move |(r, _)| (target, r.to_string()))
+        })
+        .collect()
+}
+
+/// Whether a binding's role covers the resource `wanted`: some resource
+/// pattern matches it, or it names a mesh service the role grants
+/// (`payments-api` for `payments-api/v1/*`).
+pub fn covers(b: &Binding, wanted: &str) -> bool {
+    b.role.http.iter().any(|h| h.service == wanted)
+        || b.role.grants().iter().flat_map(|g| g.resources.iter()).any(|(p, _)| resource_matches(p, wanted))
 }
 
 /// The subject's identity through which a grant of `block` is held, or why

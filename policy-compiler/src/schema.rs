@@ -78,24 +78,20 @@ fn object_schema(s: &Shape) -> Value {
 
 /// The schema of the YAML/JSON form of a `jit/v1` document.
 pub fn policy_schema() -> Value {
-    let shapes: [&Shape; 11] = [
-        &shape::ROLE,
-        &shape::AWS,
-        &shape::GCP,
-        &shape::AZURE,
-        &shape::OPENBAO,
-        &shape::PATH,
-        &shape::POLICY,
-        &shape::WINDOW,
-        &shape::REQUIRE,
-        &shape::APPROVAL,
-        &shape::BINDING,
-    ];
-    let mut defs = Map::new();
-    for s in shapes {
-        defs.insert(s.name.into(), object_schema(s));
+    // Every object shape reachable from the document, once, by walking the
+    // shape table (so a new block cannot be left out).
+    fn walk(s: &'static Shape, defs: &mut Map<String, Value>) {
+        for f in s.fields {
+            if let Ty::Obj(inner) | Ty::Named(inner) | Ty::List(inner) = f.ty {
+                if !defs.contains_key(inner.name) {
+                    defs.insert(inner.name.into(), object_schema(inner));
+                    walk(inner, defs);
+                }
+            }
+        }
     }
-    defs.insert("subject".into(), object_schema(&shape::SUBJECT));
+    let mut defs = Map::new();
+    walk(&shape::DOCUMENT, &mut defs);
     let mut root = object_schema(&shape::DOCUMENT);
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     root["$id"] = json!(format!("https://jit.dev/schemas/{POLICY_SCHEMA_FILE}"));

@@ -64,6 +64,10 @@ macro_rules! targets {
                 match self { $(Target::$variant => render::files(&$render, out),)* }
             }
 
+            pub(crate) fn shared_files(self, outputs: &[&crate::lower::BindingOutput], opts: &crate::lower::Options) -> Vec<(String, String)> {
+                match self { $(Target::$variant => render::target_shared_files(&$render, self, outputs, opts),)* }
+            }
+
             pub(crate) fn flat_values(self, out: &TargetOutput) -> Vec<(&'static str, FlatValue)> {
                 match self { $(Target::$variant => render::flat_values(&$render, out),)* }
             }
@@ -86,6 +90,8 @@ targets! {
     Azure = "azure" => lower::azure::Azure, render::azure::Azure;
     /// OpenBao / Vault ACL policies and AppRole roles.
     Openbao = "openbao" => lower::openbao::Openbao, render::openbao::Openbao;
+    /// OPA / Rego for Envoy ext_authz and Istio: one bundle for all bindings.
+    Rego = "rego" => lower::rego::Rego, render::rego::Rego;
     /// The neutral broker rule.
     Broker = "broker" => lower::broker::Broker, render::broker::Broker;
 }

@@ -55,6 +55,61 @@ fn example_repository() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The mesh example: its HCL and YAML folders compile to identical bytes
+/// (bindings and the shared bundle), and `examples/mesh/generated/` is
+/// exactly what `jitc compile policies --target rego --out generated` writes.
+fn mesh_example() -> Result<(), Failed> {
+    use jit_policy::lower::Options;
+    use jit_policy::render;
+    use jit_policy::target::Target;
+    let dir = root().join("examples/mesh");
+    let files = |sub: &str| -> Result<Vec<(String, String)>, Failed> {
+        let c = jit_policy::compile(
+            jit_policy::load::load_paths(&[dir.join(sub)]).map_err(|e| e.to_string())?,
+            &[Target::Rego],
+            &Options::default(),
+        );
+        if c.has_errors() || c.outputs.is_empty() {
+            return Err(format!("examples/mesh/{sub} has errors or no output:\n{}", diagnostics_text(&c)).into());
+        }
+        let mut out: Vec<(String, String)> = c.outputs.iter().flat_map(render::binding_files).collect();
+        out.extend(render::shared_files(&c.outputs, &Options::default()));
+        out.sort();
+        Ok(out)
+    };
+    let (hcl, yaml) = (files("policies")?, files("yaml")?);
+    if hcl != yaml {
+        return Err("examples/mesh/policies and examples/mesh/yaml compile differently".into());
+    }
+    let generated = dir.join("generated");
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&generated, &mut found);
+    let mut on_disk: Vec<String> =
+        found.iter().map(|p| p.strip_prefix(&generated).unwrap_or(p).display().to_string()).collect();
+    on_disk.sort();
+    let names: Vec<&String> = hcl.iter().map(|(n, _)| n).collect();
+    if on_disk.iter().collect::<Vec<_>>() != names {
+        return Err(format!("examples/mesh/generated holds {on_disk:?}, the compiler writes {names:?}; run `jitc compile examples/mesh/policies --target rego --out examples/mesh/generated`").into());
+    }
+    for (name, text) in &hcl {
+        if std::fs::read_to_string(generated.join(name)).unwrap_or_default() != *text {
+            return Err(format!("examples/mesh/generated/{name} is out of date; run `jitc compile examples/mesh/policies --target rego --out examples/mesh/generated`").into());
+        }
+    }
+    snapshot("corpus__mesh".into(), hcl.iter().map(|(n, t)| format!("=== {n}\n{t}")).collect());
+    Ok(())
+}
+
 fn deterministic() -> Result<(), Failed> {
     let a = compile_paths(&[root().join("examples/policies")]);
     let b = compile_paths(&[root().join("examples/policies")]);
@@ -75,5 +130,6 @@ fn main() {
     trials.extend(per_file("pair", &corpus.join("pairs"), hcl_pairs, pair));
     trials.push(Trial::test("examples::repository", example_repository));
     trials.push(Trial::test("examples::deterministic", deterministic));
+    trials.push(Trial::test("examples::mesh", mesh_example));
     libtest_mimic::run(&Arguments::from_args(), trials).exit();
 }

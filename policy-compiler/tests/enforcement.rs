@@ -53,6 +53,11 @@ role "all" {{
   openbao {{
     path "kv/data/x" {{ capabilities = ["read"] }}
   }}
+  http {{
+    service = "reports-api"
+    methods = ["GET"]
+    paths   = ["/v1/reports/*"]
+  }}
 }}
 policy "p" {{
 {}}}
@@ -66,6 +71,7 @@ binding "b" {{
     gcp     = "user:bob@example.com"
     azure   = "00000000-0000-0000-0000-000000000001"
     openbao = "bob"
+    spiffe  = "spiffe://acme.example/ns/reporting/sa/bob"
   }}
   not_before = "{NOT_BEFORE}"
   expires_at = "{EXPIRES_AT}"
@@ -95,6 +101,7 @@ fn probe(target: Target, feature: Feature, out: &Value) -> Option<bool> {
     let rule = &out["broker"];
     let cel = out["gcp"]["condition"]["expression"].as_str().unwrap_or("");
     let az = &out["azure"]["properties"]["scheduleInfo"];
+    let rego = &out["rego"];
     Some(match (target.as_str(), feature) {
         (_, Feature::Approval) => return Some(true), // at review everywhere
         ("aws", Feature::NotBefore) => aws_cond["DateGreaterThanEquals"]["aws:CurrentTime"] == NOT_BEFORE,
@@ -124,6 +131,18 @@ fn probe(target: Target, feature: Feature, out: &Value) -> Option<bool> {
         ("openbao", Feature::SourceCidrs) => {
             role["token_bound_cidrs"][0] == "10.0.0.0/8" && role["secret_id_bound_cidrs"][0] == "10.0.0.0/8"
         }
+        // The bounds in nanoseconds (what the module compares) and as text.
+        ("rego", Feature::NotBefore) => {
+            rego["not_before"] == NOT_BEFORE && rego["not_before_ns"] == 1_799_020_800_000_000_000u64
+        }
+        ("rego", Feature::ExpiresAt) => {
+            rego["expires_at"] == EXPIRES_AT && rego["expires_at_ns"] == 1_799_625_600_000_000_000u64
+        }
+        ("rego", Feature::Windows) => {
+            let w = &rego["windows"][0];
+            w["zone"] == "Europe/Paris" && w["days"] == serde_json::json!(["Monday", "Wednesday"]) && w["start"] == 570
+        }
+        ("rego", Feature::SourceCidrs) => rego["source_cidrs"][0] == "10.0.0.0/8",
         ("broker", Feature::NotBefore) => rule["not_before"] == NOT_BEFORE,
         ("broker", Feature::ExpiresAt) => rule["expires_at"] == EXPIRES_AT,
         ("broker", Feature::Windows) => rule["windows"][0]["timezone"] == "Europe/Paris",

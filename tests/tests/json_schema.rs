@@ -20,6 +20,7 @@ fn schema() -> String {
 fn yaml_corpus_validates_against_the_schema() {
     let mut files = yaml_files("examples/policies");
     files.extend(yaml_files("policy-compiler/tests/corpus"));
+    files.extend(yaml_files("examples/mesh/yaml"));
     assert!(files.len() >= 6, "expected a YAML corpus, found {}", files.len());
     let args: Vec<String> = std::iter::once(schema()).chain(files.iter().map(|p| p.display().to_string())).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -50,7 +51,7 @@ fn structure_breaking_documents_are_rejected_by_schema_and_parser() {
 #[test]
 fn broker_rules_validate_against_their_schema() {
     let mut rules = Vec::new();
-    for dir in ["examples/policies", "policy-compiler/tests/corpus"] {
+    for dir in ["examples/policies", "policy-compiler/tests/corpus", "examples/mesh/policies"] {
         for f in policy_files(&root().join(dir)) {
             let c =
                 compile(load::load_paths(std::slice::from_ref(&f)).expect("loads"), Target::ALL, &Options::default());

@@ -101,6 +101,7 @@ resource "jit_binding" "all" {{
     gcp     = each.value.subject.gcp
     azure   = each.value.subject.azure
     openbao = each.value.subject.openbao
+    spiffe  = each.value.subject.spiffe
   }}
   not_before    = each.value.not_before
   expires_at    = each.value.expires_at
@@ -127,6 +128,75 @@ output "enforcement" {{
     assert!(apply.stdout.contains(&format!("Resources: {n} added")), "expected {n} bindings:\n{}", apply.stdout);
     assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
     ok(&w.run(&["destroy", "-input=false", "-auto-approve", "-no-color"]), "destroy");
+}
+
+/// The mesh example through real Terraform: `jit_document`'s
+/// `bundle_files` is the OPA bundle and the Istio objects exactly as
+/// `jitc compile --out` writes them (the committed
+/// `examples/mesh/generated/`), each binding's `rego_data` is its entry in
+/// the bundle's `data.json`, and the next plan is empty.
+#[test]
+fn mesh_bundle_through_terraform() {
+    let w = Workdir::new("mesh", Version::Latest, Install::DevOverrides);
+    w.set_clock(EXAMPLES_AT);
+    let example = root().join("examples/mesh");
+    w.write(
+        "main.tf",
+        &format!(
+            r#"{HEADER}
+data "jit_document" "mesh" {{
+  path = "{}"
+}}
+
+resource "jit_binding" "mesh" {{
+  for_each    = data.jit_document.mesh.bindings
+  name        = each.key
+  role_spec   = each.value.role_spec
+  policy_spec = each.value.policy_spec
+  subject {{
+    kind   = each.value.subject.kind
+    name   = each.value.subject.name
+    spiffe = each.value.subject.spiffe
+  }}
+  not_before = each.value.not_before
+  expires_at = each.value.expires_at
+}}
+
+# What an upload to the store OPA polls would take.
+resource "terraform_data" "bundle" {{
+  input = data.jit_document.mesh.bundle_files
+}}
+
+output "bundle" {{
+  value = terraform_data.bundle.output
+}}
+
+output "rego" {{
+  value = {{ for k, b in jit_binding.mesh : k => b.rego_data }}
+}}
+"#,
+            example.join("policies").display()
+        ),
+    );
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply");
+    let out = w.run(&["output", "-json", "-no-color"]);
+    ok(&out, "output");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("terraform output -json");
+    let bundle = v["bundle"]["value"].as_object().expect("bundle_files is a map");
+    assert_eq!(bundle.len(), 5, "three bundle files and two Istio objects: {:?}", bundle.keys());
+    for (name, text) in bundle {
+        let committed = std::fs::read_to_string(example.join("generated").join(name)).expect("committed file");
+        assert_eq!(text.as_str(), Some(committed.as_str()), "{name} differs from examples/mesh/generated");
+    }
+    let data: serde_json::Value =
+        serde_json::from_str(bundle["rego/data.json"].as_str().expect("data.json")).expect("data.json is JSON");
+    let rego = v["rego"]["value"].as_object().expect("rego_data per binding");
+    assert_eq!(rego.len(), 4);
+    for (name, entry) in rego {
+        let entry: serde_json::Value = serde_json::from_str(entry.as_str().expect("text")).expect("JSON");
+        assert_eq!(entry, data["jit"]["grants"]["bindings"][name], "{name}: rego_data is its data.json entry");
+    }
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
 }
 
 #[test]

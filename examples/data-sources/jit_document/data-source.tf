@@ -23,7 +23,17 @@ resource "jit_binding" "from_documents" {
     gcp     = each.value.subject.gcp
     azure   = each.value.subject.azure
     openbao = each.value.subject.openbao
+    spiffe  = each.value.subject.spiffe
   }
+}
+
+# The OPA bundle and the Istio objects of every binding with mesh access,
+# as files, e.g. for an object store that OPA polls.
+resource "local_file" "bundle" {
+  for_each = data.jit_document.access.bundle_files
+
+  filename = "${path.module}/generated/${each.key}"
+  content  = each.value
 }
 
 # Roles and policies are also available by name, e.g. for a binding written

@@ -56,3 +56,19 @@ binding "dashboard-exporter" {
   not_before = "2027-01-04T00:00:00Z"
   expires_at = "2027-02-03T00:00:00Z"
 }
+
+# A workload identified by its SPIFFE ID, calling a service in the mesh
+# every night of December.
+binding "reconciler-ledger" {
+  role   = "ledger-api-reader"
+  policy = "nightly-batch"
+  subject {
+    kind   = "workload"
+    name   = "reconciler"
+    spiffe = "spiffe://acme.example/ns/finance/sa/reconciler"
+  }
+  not_before    = "2026-12-01T00:00:00Z"
+  expires_at    = "2026-12-31T00:00:00Z"
+  justification = "December ledger reconciliation"
+  ticket        = "FIN-912"
+}

@@ -26,6 +26,18 @@ resource "jit_role" "secrets" {
   }
 }
 
+# Mesh access: repeated `http` blocks, decided by OPA at each request
+# (see docs/mesh.md).
+resource "jit_role" "reports_reader" {
+  name = "read-reports"
+
+  http {
+    service = "reports-api"
+    methods = ["GET", "HEAD"]
+    paths   = ["/v1/reports", "/v1/reports/*"]
+  }
+}
+
 # The same kind of entry as a jit/v1 document (HCL or YAML text, e.g.
 # `file("roles/vm-operator.yaml")`, holding exactly one role); `name` is
 # taken from the document.

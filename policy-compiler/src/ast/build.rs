@@ -29,6 +29,7 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
         gcp: None,
         azure: None,
         openbao: None,
+        http: Vec::new(),
     };
     let Some(o) = Obj::open(node, decl.name.span, &shape::ROLE, &what, diags) else {
         return decl;
@@ -75,6 +76,16 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
         }
         OpenbaoDecl { span: b.node.span, paths }
     });
+    decl.http = o
+        .list("http", &shape::HTTP, diags)
+        .into_iter()
+        .map(|h| HttpDecl {
+            span: h.node.span,
+            service: h.str("service", diags),
+            methods: h.str_list("methods", diags),
+            paths: h.str_list("paths", diags),
+        })
+        .collect();
     decl
 }
 

@@ -41,6 +41,7 @@ pub struct RoleDecl {
     pub gcp: Option<GcpDecl>,
     pub azure: Option<AzureDecl>,
     pub openbao: Option<OpenbaoDecl>,
+    pub http: Vec<HttpDecl>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +75,14 @@ pub struct OpenbaoDecl {
 pub struct PathDecl {
     pub path: Str,
     pub capabilities: Option<List>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpDecl {
+    pub span: Span,
+    pub service: Option<Str>,
+    pub methods: Option<List>,
+    pub paths: Option<List>,
 }
 
 #[derive(Debug, Clone)]

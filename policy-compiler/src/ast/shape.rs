@@ -46,6 +46,12 @@ pub enum Format {
     Day,
     SubjectKind,
     Capability,
+    /// An HTTP method (upper case).
+    HttpMethod,
+    /// A mesh service: a DNS-1123 label.
+    ServiceName,
+    /// An HTTP path, exact or a prefix ending in `/*`.
+    HttpPath,
     /// A subject's identity on a target (checked per field by `resolve`).
     Identity,
 }
@@ -55,6 +61,8 @@ impl Format {
     pub fn pattern(self) -> Option<&'static str> {
         match self {
             Format::Name => Some(NAME_PATTERN),
+            Format::ServiceName => Some(SERVICE_PATTERN),
+            Format::HttpPath => Some(r"^/[^?#\s]*$"),
             Format::Duration => Some(r"^([0-9]+(s|m|h|d|w))+$"),
             Format::TimeOfDay => Some(TIME_OF_DAY_PATTERN),
             Format::Timestamp => {
@@ -71,6 +79,7 @@ impl Format {
             Format::Day => Some(DAYS),
             Format::SubjectKind => Some(SUBJECT_KINDS),
             Format::Capability => Some(CAPABILITIES),
+            Format::HttpMethod => Some(HTTP_METHODS),
             _ => None,
         }
     }
@@ -82,6 +91,12 @@ pub const NAME_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,62}$";
 pub const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 pub const TIME_OF_DAY_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
 pub const SUBJECT_KINDS: &[&str] = &["workload", "human"];
+/// A mesh service name: a DNS-1123 label (the first label of the host a
+/// request is sent to).
+pub const SERVICE_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+/// The HTTP methods a role may grant (RFC 9110 and PATCH), upper case as
+/// Envoy reports them.
+pub const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 pub const CAPABILITIES: &[&str] = &["create", "read", "update", "patch", "delete", "list", "sudo", "deny"];
 
 /// One field of an object.
@@ -169,6 +184,21 @@ pub static OPENBAO: Shape = Shape {
     one_of_required: &[],
 };
 
+pub static HTTP: Shape = Shape {
+    name: "http",
+    doc: "HTTP access to a mesh service, decided by OPA at each request",
+    fields: &[
+        req(
+            "service",
+            Ty::Str(Format::ServiceName),
+            "the destination service (a DNS-1123 label: the host's first label)",
+        ),
+        req("methods", Ty::StrList(Format::HttpMethod, true), "upper-case HTTP methods"),
+        req("paths", Ty::StrList(Format::HttpPath, true), "exact paths, or prefixes ending in `/*`"),
+    ],
+    one_of_required: &[],
+};
+
 pub static ROLE: Shape = Shape {
     name: "role",
     doc: "What may be done",
@@ -179,8 +209,9 @@ pub static ROLE: Shape = Shape {
         opt("gcp", Ty::Obj(&GCP), "GCP permissions"),
         opt("azure", Ty::Obj(&AZURE), "Azure permissions"),
         opt("openbao", Ty::Obj(&OPENBAO), "OpenBao permissions"),
+        opt("http", Ty::List(&HTTP), "mesh HTTP access (HCL: `http { ... }` blocks)"),
     ],
-    one_of_required: &["aws", "gcp", "azure", "openbao"],
+    one_of_required: &["aws", "gcp", "azure", "openbao", "http"],
 };
 
 pub static WINDOW: Shape = Shape {
@@ -240,6 +271,7 @@ pub static SUBJECT: Shape = Shape {
         opt("gcp", ID, "IAM member, e.g. `serviceAccount:...`"),
         opt("azure", ID, "Entra object id (GUID)"),
         opt("openbao", ID, "OpenBao entity or role-id label"),
+        opt("spiffe", ID, "workload identity, a SPIFFE ID (`spiffe://trust.domain/path`)"),
     ],
     one_of_required: &[],
 };
@@ -325,10 +357,11 @@ mod tests {
     #[test]
     fn repeated_blocks_come_from_the_shapes() {
         let blocks: Vec<&str> = hcl_blocks().iter().map(|(b, _)| *b).collect();
-        assert_eq!(blocks, ["role", "path", "policy", "window", "binding"]);
+        assert_eq!(blocks, ["role", "path", "http", "policy", "window", "binding"]);
         assert_eq!(hcl_fold("role"), Some(Fold::Named("roles")));
         assert_eq!(hcl_fold("path"), Some(Fold::Named("paths")));
         assert_eq!(hcl_fold("window"), Some(Fold::Listed("windows")));
+        assert_eq!(hcl_fold("http"), Some(Fold::Listed("http")));
         assert_eq!(hcl_fold("subject"), None);
     }
 }

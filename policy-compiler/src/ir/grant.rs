@@ -27,6 +27,8 @@ pub static AZURE: Block =
 pub static OPENBAO: Block =
     Block { name: "openbao", label: "OpenBao", action: "capability", resource: "path", relation: "on" };
 
+pub static HTTP: Block = Block { name: "http", label: "HTTP", action: "method", resource: "path", relation: "on" };
+
 /// One grant of a role: every action on every resource, through `block`.
 /// Items carry the span a diagnostic should point at.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +46,9 @@ impl<'a> Grant<'a> {
 }
 
 impl Role {
-    /// What the role grants, in block order (`aws`, `gcp`, `azure`, then one
-    /// grant per OpenBao path).
+    /// What the role grants, in block order (`aws`, `gcp`, `azure`, one
+    /// grant per OpenBao path, then one per `http` block, whose resources
+    /// are the service followed by each path: `payments-api/v1/*`).
     pub fn grants(&self) -> Vec<Grant<'_>> {
         let mut out = Vec::new();
         fn items(v: &[(String, Span)]) -> Vec<(&str, Span)> {
@@ -71,6 +74,13 @@ impl Role {
                 resources: vec![(&p.path, p.span)],
             });
         }
+        for h in &self.http {
+            out.push(Grant {
+                block: &HTTP,
+                actions: h.methods.iter().map(|m| (m.as_str(), h.span)).collect(),
+                resources: h.resources.iter().map(|(r, s)| (r.as_str(), *s)).collect(),
+            });
+        }
         out
     }
 
@@ -81,6 +91,7 @@ impl Role {
             "gcp" => self.gcp.is_some(),
             "azure" => self.azure.is_some(),
             "openbao" => self.openbao.is_some(),
+            "http" => !self.http.is_empty(),
             _ => false,
         }
     }
@@ -109,6 +120,8 @@ pub fn is_wildcard(block: &Block, part: Part, value: &str) -> bool {
         ("aws", Part::Action) => value.ends_with(":*"),
         ("azure", Part::Resource) => value == "/",
         ("openbao", Part::Resource) => matches!(value, "+" | "+/*"),
+        // `service/*`: the path pattern `/*`, every path of the service.
+        ("http", Part::Resource) => value.split_once('/').is_some_and(|(_, path)| path == "*"),
         _ => false,
     }
 }
@@ -128,5 +141,7 @@ mod tests {
         assert!(is_wildcard(&OPENBAO, Part::Resource, "+/*"));
         assert!(!is_wildcard(&OPENBAO, Part::Resource, "kv/data/team/*"));
         assert!(is_wildcard(&GCP, Part::Action, "*"));
+        assert!(is_wildcard(&HTTP, Part::Resource, "payments-api/*"));
+        assert!(!is_wildcard(&HTTP, Part::Resource, "payments-api/v1/*"));
     }
 }

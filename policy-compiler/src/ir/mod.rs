@@ -5,10 +5,12 @@
 //! it.
 
 mod grant;
+pub mod http;
 mod schedule;
 mod window;
 
 pub use grant::{is_wildcard, Block, Grant, Part};
+pub use http::HttpRule;
 pub use schedule::Schedule;
 pub use window::{active_intervals, DaySet, Window};
 
@@ -35,6 +37,8 @@ pub struct Role {
     pub gcp: Option<GcpPermissions>,
     pub azure: Option<AzurePermissions>,
     pub openbao: Option<Vec<PathRule>>,
+    /// Mesh HTTP access (`http` blocks), in the order given.
+    pub http: Vec<HttpRule>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

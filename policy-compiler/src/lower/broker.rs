@@ -4,7 +4,7 @@
 //! digest, rendered compactly, and serves as the binding's content digest.
 
 use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
-use crate::ast::shape::{self, NAME_PATTERN, TIME_OF_DAY_PATTERN};
+use crate::ast::shape::{self, NAME_PATTERN, SERVICE_PATTERN, TIME_OF_DAY_PATTERN};
 use crate::ir::Binding;
 use crate::resolve::{MAX_SESSION_MAX, MAX_SESSION_MIN};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
@@ -78,6 +78,20 @@ pub struct Permissions {
     pub azure: Option<AzurePermissions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openbao: Option<Vec<PathPermission>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<Vec<HttpPermission>>,
+}
+
+/// Mesh access: methods on paths of a service.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct HttpPermission {
+    #[schemars(regex(pattern = SERVICE_PATTERN))]
+    pub service: String,
+    #[schemars(schema_with = "methods")]
+    pub methods: Vec<String>,
+    /// Exact paths, or prefixes ending in `/*`.
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -158,6 +172,10 @@ fn capabilities(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "array", "items": { "enum": shape::CAPABILITIES } })
 }
 
+fn methods(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": { "enum": shape::HTTP_METHODS }, "minItems": 1 })
+}
+
 fn days(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "array", "items": { "enum": shape::DAYS }, "minItems": 1 })
 }
@@ -217,6 +235,16 @@ pub(super) fn rule(b: &Binding) -> Rule {
                 rules
                     .iter()
                     .map(|r| PathPermission { path: r.path.clone(), capabilities: r.capabilities.clone() })
+                    .collect()
+            }),
+            http: (!role.http.is_empty()).then(|| {
+                role.http
+                    .iter()
+                    .map(|h| HttpPermission {
+                        service: h.service.clone(),
+                        methods: h.methods.clone(),
+                        paths: h.paths.clone(),
+                    })
                     .collect()
             }),
         },

@@ -13,6 +13,7 @@ pub mod azure;
 pub mod broker;
 pub mod gcp;
 pub mod openbao;
+pub mod rego;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::Binding;
@@ -67,11 +68,27 @@ pub struct Options {
     /// compiler reads no clock: `jitc compile --as-of` and the provider
     /// (its last refresh) supply it. `None`: such outputs are an error.
     pub as_of: Option<jiff::Timestamp>,
+    /// The Istio extension provider (`meshConfig.extensionProviders[].name`)
+    /// that the generated `AuthorizationPolicy` objects name.
+    pub istio_provider: String,
+    /// The pod label whose value is the service name, selecting the
+    /// workloads each `AuthorizationPolicy` applies to.
+    pub istio_selector_label: String,
 }
+
+/// The Istio extension provider named unless configured otherwise.
+pub const DEFAULT_ISTIO_PROVIDER: &str = "jit-opa";
+/// The selector label unless configured otherwise.
+pub const DEFAULT_ISTIO_SELECTOR_LABEL: &str = "app";
 
 impl Default for Options {
     fn default() -> Self {
-        Options { openbao_prefix: openbao::DEFAULT_PREFIX.to_string(), as_of: None }
+        Options {
+            openbao_prefix: openbao::DEFAULT_PREFIX.to_string(),
+            as_of: None,
+            istio_provider: DEFAULT_ISTIO_PROVIDER.to_string(),
+            istio_selector_label: DEFAULT_ISTIO_SELECTOR_LABEL.to_string(),
+        }
     }
 }
 

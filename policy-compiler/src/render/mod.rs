@@ -10,9 +10,11 @@ pub mod broker;
 pub mod gcp;
 mod indent;
 pub mod openbao;
+pub mod rego;
 pub mod spec;
 
-use crate::lower::{BindingOutput, TargetOutput};
+use crate::lower::{BindingOutput, Options, TargetOutput};
+use crate::target::Target;
 use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
@@ -35,6 +37,14 @@ pub trait Rendering {
 
     /// The values of [`Rendering::FLAT_OUTPUTS`], in the same order.
     fn flat_values(&self, model: &Self::Model) -> Vec<FlatValue>;
+
+    /// Files for the whole compilation, relative to `--out DIR`, that every
+    /// binding with a model on this target contributes to (an OPA bundle,
+    /// one object per service); `models` are in binding-name order. Most
+    /// targets have none.
+    fn shared_files(&self, _models: &[(&str, &Self::Model)], _opts: &Options) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// A scalar output of a target, declared ahead of any binding.
@@ -74,6 +84,17 @@ pub(crate) fn write_fields<R: Rendering, M: SerializeMap>(
 
 pub(crate) fn files<R: Rendering>(r: &R, out: &TargetOutput) -> Vec<(String, String)> {
     out.model::<R::Model>().map(|m| r.files(m)).unwrap_or_default()
+}
+
+pub(crate) fn target_shared_files<R: Rendering>(
+    r: &R,
+    target: Target,
+    outputs: &[&BindingOutput],
+    opts: &Options,
+) -> Vec<(String, String)> {
+    let models: Vec<(&str, &R::Model)> =
+        outputs.iter().filter_map(|l| Some((l.binding.as_str(), l.get(target)?.model::<R::Model>()?))).collect();
+    r.shared_files(&models, opts)
 }
 
 pub(crate) fn flat_values<R: Rendering>(r: &R, out: &TargetOutput) -> Vec<(&'static str, FlatValue)> {
@@ -173,4 +194,13 @@ pub fn binding_files(l: &BindingOutput) -> Vec<(String, String)> {
         l.targets.iter().flat_map(|o| o.target.files(o)).map(|(rel, text)| (format!("{name}/{rel}"), text)).collect();
     files.push((format!("{name}/binding.json"), pretty(&BindingView(l))));
     files
+}
+
+/// The files `jitc compile --out DIR` writes for the compilation as a
+/// whole (each target's [`Rendering::shared_files`], in registry order),
+/// relative to DIR.
+pub fn shared_files(outputs: &[BindingOutput], opts: &Options) -> Vec<(String, String)> {
+    let mut sorted: Vec<&BindingOutput> = outputs.iter().collect();
+    sorted.sort_by(|a, b| a.binding.cmp(&b.binding));
+    Target::ALL.iter().flat_map(|t| t.shared_files(&sorted, opts)).collect()
 }

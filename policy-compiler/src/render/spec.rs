@@ -38,6 +38,11 @@ pub fn role_entry(r: &Role) -> Value {
             rules.iter().map(|p| (p.path.clone(), json!({"capabilities": p.capabilities}))).collect();
         m.insert("openbao".into(), json!({"paths": paths}));
     }
+    if !r.http.is_empty() {
+        let http: Vec<Value> =
+            r.http.iter().map(|h| json!({"service": h.service, "methods": h.methods, "paths": h.paths})).collect();
+        m.insert("http".into(), json!(http));
+    }
     Value::Object(m)
 }
 

@@ -171,6 +171,7 @@ fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
             })
             .collect()
     });
+    let http = d.http.iter().filter_map(|h| http_rule(h, diags)).collect();
     if diags.errors().count() > before {
         return None;
     }
@@ -183,7 +184,39 @@ fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
         gcp,
         azure,
         openbao,
+        http,
     })
+}
+
+/// One `http` block: a service, methods and path patterns, each checked;
+/// repeats are dropped.
+fn http_rule(h: &ast::HttpDecl, diags: &mut Diagnostics) -> Option<ir::HttpRule> {
+    let mut ok = true;
+    let mut checked = |l: &Option<ast::List>, f: fn(&ast::Str) -> Result<String, Diagnostic>| -> Vec<(String, Span)> {
+        let mut out: Vec<(String, Span)> = Vec::new();
+        for item in l.iter().flat_map(|l| l.items.iter()) {
+            match f(item) {
+                Ok(v) if !out.iter().any(|(o, _)| *o == v) => out.push((v, item.span)),
+                Ok(_) => {}
+                Err(d) => {
+                    diags.push(d);
+                    ok = false;
+                }
+            }
+        }
+        out
+    };
+    let methods = checked(&h.methods, values::http_method);
+    let paths = checked(&h.paths, values::http_path);
+    let service = match h.service.as_ref().map(values::service)? {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let methods = methods.into_iter().map(|(m, _)| m).collect();
+    (ok && h.methods.is_some() && h.paths.is_some()).then(|| ir::HttpRule::new(h.span, service, methods, paths))
 }
 
 fn policy(d: &ast::PolicyDecl, diags: &mut Diagnostics) -> Option<ir::Policy> {
@@ -465,6 +498,14 @@ fn subject(s: &ast::SubjectDecl, diags: &mut Diagnostics) -> Option<ir::Subject>
             ),
             _ => {}
         }
+        if *field == "spiffe" {
+            if let Some(problem) = values::spiffe_problem(&v.value) {
+                diags.push(
+                    Diagnostic::at(Code::BadSpiffeId, v.span, format!("`{}` is not a SPIFFE ID: {problem}", v.value))
+                        .with_help("write `spiffe://TRUST.DOMAIN/PATH`, e.g. `spiffe://acme.example/ns/reporting/sa/reporting-bot`"),
+                );
+            }
+        }
         identities.push((*field, v.value.clone()));
     }
     Some(ir::Subject { span: s.span, kind: kind?, name: s.name.as_ref()?.value.clone(), identities })
@@ -489,6 +530,8 @@ const IDENTITIES: &[IdentityRule] = &[
     ),
     ("azure", values::is_guid, "an Entra object id (a GUID such as `00000000-0000-0000-0000-000000000001`)"),
     ("openbao", |v| !v.trim().is_empty(), "a non-empty OpenBao identity label"),
+    // Checked in detail, with its own code (`JIT060`), by `subject`.
+    ("spiffe", |_| true, "a SPIFFE ID"),
 ];
 
 /// Names of every role and policy that some binding refers to.

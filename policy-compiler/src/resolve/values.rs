@@ -1,7 +1,7 @@
 //! Interpreting text values: durations, timestamps, times of day, days,
 //! zones, networks and identities.
 
-use crate::ast::shape::DAYS;
+use crate::ast::shape::{DAYS, HTTP_METHODS};
 use crate::ast::Str;
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use jiff::tz::TimeZone;
@@ -237,10 +237,174 @@ pub fn is_guid(s: &str) -> bool {
         })
 }
 
+/// A mesh service name: a DNS-1123 label.
+pub fn service(s: &Str) -> Result<String, Diagnostic> {
+    let v = &s.value;
+    let b = v.as_bytes();
+    let label = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let ok = !b.is_empty()
+        && b.len() <= 63
+        && label(&b[0])
+        && label(&b[b.len() - 1])
+        && b.iter().all(|c| label(c) || *c == b'-');
+    if ok {
+        return Ok(v.clone());
+    }
+    let lower = v.to_ascii_lowercase();
+    let help = if v.contains('.') {
+        format!("write the first label of the service's host only, e.g. `{}`", v.split('.').next().unwrap_or_default())
+    } else if lower != *v && lower.bytes().all(|c| label(&c) || c == b'-') {
+        format!("service names are lower case: `{lower}`")
+    } else {
+        "write a DNS-1123 label: 1 to 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"
+            .to_string()
+    };
+    Err(Diagnostic::at(Code::BadServiceName, s.span, format!("`{v}` is not a service name (a DNS-1123 label)"))
+        .with_help(help))
+}
+
+/// An HTTP method, upper case.
+pub fn http_method(s: &Str) -> Result<String, Diagnostic> {
+    let v = &s.value;
+    if HTTP_METHODS.contains(&v.as_str()) {
+        return Ok(v.clone());
+    }
+    let upper = v.to_ascii_uppercase();
+    let help = if HTTP_METHODS.contains(&upper.as_str()) {
+        format!("methods are upper case, as Envoy reports them: `{upper}`")
+    } else {
+        format!("write one of {}", HTTP_METHODS.join(", "))
+    };
+    Err(Diagnostic::at(Code::BadHttpMethod, s.span, format!("`{v}` is not an HTTP method")).with_help(help))
+}
+
+/// An HTTP path pattern: an exact path, or a prefix ending in `/*`.
+pub fn http_path(s: &Str) -> Result<String, Diagnostic> {
+    let v = &s.value;
+    let bad = |why: &str, help: String| {
+        Err(Diagnostic::at(Code::BadHttpPath, s.span, format!("`{v}` is not a path pattern: {why}")).with_help(help))
+    };
+    if !v.starts_with('/') {
+        return bad(
+            "it does not start with `/`",
+            format!("write an absolute path, e.g. `/{}`", v.trim_start_matches('/')),
+        );
+    }
+    if let Some(i) = v.find(['?', '#']) {
+        return bad(
+            "queries and fragments are not part of the path Envoy matches",
+            format!("write the path only: `{}`", &v[..i]),
+        );
+    }
+    if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it contains white space", "percent-encode it as the request carries it, e.g. `%20`".into());
+    }
+    if let Some(star) = v.find('*') {
+        if star != v.len() - 1 || !v.ends_with("/*") {
+            let fix = format!("{}/*", v[..star].trim_end_matches('/'));
+            return bad(
+                "`*` may only end a prefix, as `/prefix/*`",
+                format!("write `{fix}` for everything under the prefix, or list the paths"),
+            );
+        }
+    }
+    Ok(v.clone())
+}
+
+/// Why `v` is not a SPIFFE ID usable as a workload identity, if it is not
+/// (`spiffe://` trust domain, then a path; no query, fragment, port or
+/// user; segments of letters, digits, `.`, `-` and `_`).
+pub fn spiffe_problem(v: &str) -> Option<String> {
+    let Some(rest) = v.strip_prefix("spiffe://") else {
+        return Some(match v.split_once("://") {
+            Some((scheme, _)) => format!("the scheme is `{scheme}`, not `spiffe`"),
+            None => "it does not start with `spiffe://`".into(),
+        });
+    };
+    if v.len() > 2048 {
+        return Some("it is longer than 2048 bytes".into());
+    }
+    if rest.contains(['?', '#']) {
+        return Some("a SPIFFE ID has no query or fragment".into());
+    }
+    let (domain, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if domain.is_empty() {
+        return Some("the trust domain is empty".into());
+    }
+    if domain.contains(':') {
+        return Some("the trust domain has a port".into());
+    }
+    if domain.contains('@') {
+        return Some("the trust domain has a user part".into());
+    }
+    if !domain.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b".-_".contains(&c)) {
+        return Some(format!(
+            "the trust domain `{domain}` has characters other than lower-case letters, digits, `.`, `-` and `_`"
+        ));
+    }
+    if path.is_empty() || path == "/" {
+        return Some("a workload's SPIFFE ID has a path after the trust domain".into());
+    }
+    for seg in path[1..].split('/') {
+        if seg.is_empty() {
+            return Some("the path has an empty segment (`//` or a trailing `/`)".into());
+        }
+        if seg == "." || seg == ".." {
+            return Some("the path has a `.` or `..` segment".into());
+        }
+        if !seg.bytes().all(|c| c.is_ascii_alphanumeric() || b".-_".contains(&c)) {
+            return Some(format!(
+                "the path segment `{seg}` has characters other than letters, digits, `.`, `-` and `_`"
+            ));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::source::{Span, Spanned};
+
+    #[test]
+    fn spiffe_ids() {
+        assert_eq!(spiffe_problem("spiffe://acme.example/ns/reporting/sa/bot"), None);
+        for bad in [
+            "acme.example/ns/a",
+            "https://acme.example/ns/a",
+            "spiffe://Acme.example/ns/a",
+            "spiffe://acme.example:443/ns/a",
+            "spiffe://acme.example",
+            "spiffe://acme.example/",
+            "spiffe://acme.example/ns//a",
+            "spiffe://acme.example/ns/a/",
+            "spiffe://acme.example/ns/a?x=1",
+            "spiffe://acme.example/ns/a#f",
+            "spiffe://acme.example/ns/../a",
+            "spiffe://u@acme.example/ns/a",
+        ] {
+            assert!(spiffe_problem(bad).is_some(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn mesh_values() {
+        assert!(service(&s("payments-api")).is_ok());
+        for bad in ["Payments", "payments.svc", "-a", "a-", ""] {
+            assert_eq!(service(&s(bad)).unwrap_err().code, Code::BadServiceName, "{bad}");
+        }
+        assert!(http_method(&s("GET")).is_ok());
+        assert!(http_method(&s("get")).unwrap_err().help.unwrap().contains("`GET`"));
+        for ok in ["/", "/v1/reports", "/v1/reports/*", "/*"] {
+            assert!(http_path(&s(ok)).is_ok(), "{ok}");
+        }
+        for bad in ["v1", "/v1?x", "/v1/re*", "/v1*", "/a b", "/*/x"] {
+            assert_eq!(http_path(&s(bad)).unwrap_err().code, Code::BadHttpPath, "{bad}");
+        }
+    }
 
     fn s(v: &str) -> Str {
         Spanned::new(v.to_string(), Span::default())

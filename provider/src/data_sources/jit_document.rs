@@ -47,6 +47,9 @@ impl DataSource for JitDocument {
                     attr("roles", Type::map_of(Type::String), Mode::Computed, "Role name -> canonical spec (for `jit_binding.role_spec`)."),
                     attr("policies", Type::map_of(Type::String), Mode::Computed, "Policy name -> canonical spec (for `jit_binding.policy_spec`)."),
                     attr("bindings", Type::map_of(binding_type()), Mode::Computed, "Binding name -> its role and policy specs, subject and times, ready for `for_each` into `jit_binding`."),
+                    attr("istio_provider", Type::String, Mode::Optional, "The Istio extension provider the `AuthorizationPolicy` objects in `bundle_files` name; default `jit-opa`."),
+                    attr("istio_selector_label", Type::String, Mode::Optional, "The pod label whose value is the service name, selecting the workloads of each `AuthorizationPolicy`; default `app`."),
+                    attr("bundle_files", Type::map_of(Type::String), Mode::Computed, "Files shared by all bindings, by path (as `jitc compile --out` writes them): the OPA bundle (`rego/.manifest`, `rego/jit/authz/policy.rego`, `rego/data.json`) and one Istio `AuthorizationPolicy` per mesh service (`istio/SERVICE.yaml`). Empty without `http` roles."),
                 ],
                 blocks: vec![],
             },
@@ -54,12 +57,18 @@ impl DataSource for JitDocument {
     }
 
     fn validate(&self, config: &Value) -> Vec<Diag> {
-        match config.get("path") {
-            Value::String(p) if p.trim().is_empty() => {
-                vec![Diag::error("`path` is empty", "give a document file or a folder").at(path(&["path"]))]
+        let mut out = Vec::new();
+        if let Value::String(p) = config.get("path") {
+            if p.trim().is_empty() {
+                out.push(Diag::error("`path` is empty", "give a document file or a folder").at(path(&["path"])));
             }
-            _ => Vec::new(),
         }
+        for field in ["istio_provider", "istio_selector_label"] {
+            if let Some(why) = config.get(field).as_str().and_then(jit_policy::render::rego::istio_name_problem) {
+                out.push(Diag::error(format!("invalid `{field}`"), why).at(path(&[field])));
+            }
+        }
+        out
     }
 
     fn read(&self, _ctx: &Ctx, config: Value) -> (Value, Vec<Diag>) {
@@ -82,7 +91,14 @@ impl DataSource for JitDocument {
                 return (config, vec![Diag::error("cannot read policy documents", e.to_string()).at(path(&["path"]))])
             }
         };
-        let c = jit_policy::compile(sources, Target::ALL, &Options::default());
+        let mut opts = Options::default();
+        if let Some(p) = config.get("istio_provider").as_str() {
+            opts.istio_provider = p.to_string();
+        }
+        if let Some(l) = config.get("istio_selector_label").as_str() {
+            opts.istio_selector_label = l.to_string();
+        }
+        let c = jit_policy::compile(sources, Target::ALL, &opts);
         let diags = crate::resources::text_diagnostics(&c, &path(&["path"]), &[]);
         if c.has_errors() {
             return (config, diags);
@@ -112,6 +128,9 @@ impl DataSource for JitDocument {
         state.set("roles", Value::Map(roles));
         state.set("policies", Value::Map(policies));
         state.set("bindings", Value::Map(bindings));
+        let bundle: BTreeMap<String, Value> =
+            jit_policy::render::shared_files(&c.outputs, &opts).into_iter().map(|(p, t)| (p, Value::str(t))).collect();
+        state.set("bundle_files", Value::Map(bundle));
         (state, diags)
     }
 }

@@ -105,7 +105,8 @@ fn compile_binding(config: &Value, prefix: &str, as_of: Option<Timestamp>) -> Re
     // The binding's own fields (subject, times, ...) as the language has them.
     shape::write(&mut doc, &BINDING, config, &[], SPECS);
     doc.raw("}}}");
-    let c = compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string(), as_of });
+    let c =
+        compile(&doc.text, Target::ALL, &Options { openbao_prefix: prefix.to_string(), as_of, ..Options::default() });
     let diags = diagnostics(&c, &doc, &[Code::UnusedDefinition]);
     if has_errors(&diags) {
         return Err(diags);

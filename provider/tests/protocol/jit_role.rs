@@ -75,3 +75,45 @@ async fn read_resource_returns_the_state() {
     let (read, _, d) = p.read("jit_role", &M::Nil, &[]).await;
     assert!(d.is_empty() && read.is_null());
 }
+
+/// Mesh access: repeated `http` blocks land in the spec in order, and a
+/// bad method, path or service is an error on that list item.
+#[tokio::test]
+async fn role_with_http_blocks() {
+    let mut p = start(NB).await;
+    let t = p.ty("jit_role");
+    let http = |service: &str, methods: &[&str], paths: &[&str]| {
+        obj(
+            &t.attrs()["http"].clone().list_elem(),
+            &[("service", M::s(service)), ("methods", M::strs(methods)), ("paths", M::strs(paths))],
+        )
+    };
+    let good = p.cfg(
+        "jit_role",
+        &[
+            ("name", M::s("read-reports")),
+            (
+                "http",
+                M::Arr(vec![
+                    http("reports-api", &["GET", "HEAD"], &["/v1/reports", "/v1/reports/*"]),
+                    http("payments-api", &["POST"], &["/v1/settlements"]),
+                ]),
+            ),
+        ],
+    );
+    assert_no_errors(&p.validate("jit_role", &good).await);
+    let spec: serde_json::Value = serde_json::from_str(&spec_of(&mut p, "jit_role", &good).await).unwrap();
+    assert_eq!(spec["http"][0]["paths"], serde_json::json!(["/v1/reports", "/v1/reports/*"]));
+    assert_eq!(spec["http"][1]["service"], "payments-api");
+
+    let cases = [
+        (http("reports-api", &["GET", "post"], &["/v1/reports"]), "http[1].methods[1]"),
+        (http("reports-api", &["GET"], &["/v1/re*ports"]), "http[1].paths[0]"),
+        (http("Reports.API", &["GET"], &["/v1/reports"]), "http[1].service"),
+    ];
+    for (bad, at) in cases {
+        let config = good.with("http", M::Arr(vec![http("reports-api", &["GET"], &["/v1/reports"]), bad]));
+        let d = p.validate("jit_role", &config).await;
+        assert_eq!(error_paths(&d), vec![at], "{d:#?}");
+    }
+}
