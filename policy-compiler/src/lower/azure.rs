@@ -53,6 +53,8 @@ pub struct AzureModel {
     pub request: Request,
     /// Where to PUT the request: scope, deterministic request name, API version.
     pub url: String,
+    /// The request's deterministic name (a GUID from the binding's name and bounds).
+    pub name: String,
     pub scope: String,
 }
 
@@ -125,7 +127,7 @@ impl Lowering for Azure {
                     .map(|t| TicketInfo { ticket_number: t.clone(), ticket_system: "jit".into() }),
             },
         };
-        let model = AzureModel { request, url, scope: perms.scope.clone() };
+        let model = AzureModel { request, url, name: request_name, scope: perms.scope.clone() };
         Some(Lowered { model, enforcement: Enforcement::Exact })
     }
 }

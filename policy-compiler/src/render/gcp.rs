@@ -40,11 +40,18 @@ pub fn iam_binding(m: &GcpModel) -> IamBinding<'_> {
 impl Rendering for Gcp {
     type Model = GcpModel;
 
-    const FLAT_OUTPUTS: &'static [FlatOutput] = &[FlatOutput {
-        name: "gcp_binding",
-        kind: FlatKind::Text,
-        doc: "GCP IAM binding with its condition, JSON (needs IAM policy version 3).",
-    }];
+    const FLAT_OUTPUTS: &'static [FlatOutput] = &[
+        FlatOutput {
+            name: "gcp_binding",
+            kind: FlatKind::Text,
+            doc: "GCP IAM binding with its condition, JSON (needs IAM policy version 3).",
+        },
+        FlatOutput {
+            name: "gcp_resource",
+            kind: FlatKind::Text,
+            doc: "The resource whose IAM policy gets the binding (the role's `gcp.resource`).",
+        },
+    ];
 
     fn fields<M: SerializeMap>(&self, m: &GcpModel, map: &mut M) -> Result<(), M::Error> {
         map.serialize_entry("gcp", &iam_binding(m))?;
@@ -57,7 +64,7 @@ impl Rendering for Gcp {
     }
 
     fn flat_values(&self, m: &GcpModel) -> Vec<FlatValue> {
-        vec![FlatValue::Text(compact(&iam_binding(m)))]
+        vec![FlatValue::Text(compact(&iam_binding(m))), FlatValue::Text(m.resource.clone())]
     }
 }
 

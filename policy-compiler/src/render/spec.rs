@@ -46,14 +46,19 @@ pub fn role_entry(r: &Role) -> Value {
     Value::Object(m)
 }
 
-/// The policy as a document entry (without its name). Defaults are written
-/// out, so the spec says exactly what applies.
+/// The policy as a document entry (without its name). `max_grant` is
+/// written out, so the spec says how long a grant may be; `max_session`
+/// only when the policy sets it, because a binding "uses" `max_session`
+/// (and gets the enforcement table's warnings for it) only then, and the
+/// binding reads this spec back.
 pub fn policy_entry(p: &Policy) -> Value {
     let mut m = Map::new();
     if let Some(d) = &p.description {
         m.insert("description".into(), json!(d));
     }
-    m.insert("max_session".into(), json!(format_duration(p.max_session)));
+    if p.max_session_span.is_some() {
+        m.insert("max_session".into(), json!(format_duration(p.max_session)));
+    }
     m.insert("max_grant".into(), json!(format_duration(p.max_grant)));
     if !p.windows.is_empty() {
         let windows: Vec<Value> = p

@@ -15,7 +15,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::UnixListener;
 use tokio::sync::Notify;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -53,6 +52,10 @@ pub struct Env {
     pub protocol_versions: Option<String>,
     pub client_cert: Option<String>,
     pub disable_tls: bool,
+    /// Listen on 127.0.0.1 over TCP instead of a Unix socket: always on
+    /// Windows (go-plugin's transport there), on Unix when
+    /// `JIT_PLUGIN_TRANSPORT=tcp`.
+    pub tcp: bool,
 }
 
 impl Env {
@@ -63,6 +66,41 @@ impl Env {
             protocol_versions: var("PLUGIN_PROTOCOL_VERSIONS"),
             client_cert: var("PLUGIN_CLIENT_CERT"),
             disable_tls: var("TF_DISABLE_PLUGIN_TLS").is_some(),
+            tcp: cfg!(not(unix)) || var("JIT_PLUGIN_TRANSPORT").as_deref() == Some("tcp"),
+        }
+    }
+}
+
+/// Where the plugin listens.
+#[derive(Debug)]
+pub enum Listener {
+    /// A Unix socket in the temporary folder (Terraform's transport on Unix).
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener),
+    /// 127.0.0.1 on a port the system picks.
+    Tcp(tokio::net::TcpListener),
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix(l) => l.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>),
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Box::new(s) as Box<dyn Io>
+            }),
+        }
+    }
+}
+
+impl Listener {
+    /// The go-plugin network name (`unix`, `tcp`).
+    pub fn network(&self) -> &'static str {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix(_) => "unix",
+            Listener::Tcp(_) => "tcp",
         }
     }
 }
@@ -70,7 +108,8 @@ impl Env {
 /// A bound listener and the handshake line announcing it.
 #[derive(Debug)]
 pub struct Prepared {
-    pub listener: UnixListener,
+    pub listener: Listener,
+    /// The Unix socket's path (empty over TCP).
     pub socket: PathBuf,
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub line: String,
@@ -97,11 +136,39 @@ pub fn prepare(env: &Env, dir: &Path) -> Result<Prepared, StartError> {
         }
         _ => (None, String::new()),
     };
-    let socket = dir.join(format!("plugin{}{}", std::process::id(), jiff::Timestamp::now().subsec_nanosecond()));
-    let listener = UnixListener::bind(&socket)
-        .map_err(|e| StartError::Listen { path: socket.display().to_string(), source: e })?;
-    let line = format!("1|6|unix|{}|grpc|{cert_field}", socket.display());
+    let (listener, socket, network, address) = listen(env.tcp, dir)?;
+    let line = format!("1|6|{network}|{address}|grpc|{cert_field}");
     Ok(Prepared { listener, socket, tls, line })
+}
+
+/// Bind the listener: (listener, socket path, network, address).
+fn listen(tcp: bool, dir: &Path) -> Result<(Listener, PathBuf, &'static str, String), StartError> {
+    if tcp {
+        let bound = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .and_then(|l| l.local_addr().map(|a| (l, a)))
+            .and_then(|(l, a)| tokio::net::TcpListener::from_std(l).map(|l| (l, a)));
+        let (l, addr) = bound.map_err(|e| StartError::Listen { path: "127.0.0.1:0".into(), source: e })?;
+        return Ok((Listener::Tcp(l), PathBuf::new(), "tcp", addr.to_string()));
+    }
+    unix_listener(dir)
+}
+
+#[cfg(unix)]
+fn unix_listener(dir: &Path) -> Result<(Listener, PathBuf, &'static str, String), StartError> {
+    let socket = dir.join(format!("plugin{}{}", std::process::id(), jiff::Timestamp::now().subsec_nanosecond()));
+    let l = tokio::net::UnixListener::bind(&socket)
+        .map_err(|e| StartError::Listen { path: socket.display().to_string(), source: e })?;
+    let address = socket.display().to_string();
+    Ok((Listener::Unix(l), socket, "unix", address))
+}
+
+#[cfg(not(unix))]
+fn unix_listener(_dir: &Path) -> Result<(Listener, PathBuf, &'static str, String), StartError> {
+    Err(StartError::Listen {
+        path: "a Unix socket".into(),
+        source: std::io::Error::new(std::io::ErrorKind::Unsupported, "no Unix sockets on this platform"),
+    })
 }
 
 /// Print the handshake line (the only thing ever written to stdout).
@@ -158,7 +225,7 @@ pub async fn serve(prepared: Prepared, ctx: Ctx, shutdown: Arc<Notify>) -> Resul
     let accept_loop = tokio::spawn(async move {
         loop {
             let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
+                Ok(stream) => stream,
                 Err(e) => {
                     // E.g. out of file descriptors: back off instead of spinning.
                     log::error("accept failed", &[("error", &e.to_string())]);
@@ -169,7 +236,7 @@ pub async fn serve(prepared: Prepared, ctx: Ctx, shutdown: Arc<Notify>) -> Resul
             let tx = tx.clone();
             match acceptor.clone() {
                 None => {
-                    let _ = tx.send(Ok(Conn(Box::new(stream) as Box<dyn Io>))).await;
+                    let _ = tx.send(Ok(Conn(stream))).await;
                 }
                 Some(acceptor) => {
                     tokio::spawn(async move {
@@ -195,7 +262,9 @@ pub async fn serve(prepared: Prepared, ctx: Ctx, shutdown: Arc<Notify>) -> Resul
         .await
         .map_err(|e| StartError::Serve(e.to_string()));
     accept_loop.abort();
-    let _ = std::fs::remove_file(&socket);
+    if !socket.as_os_str().is_empty() {
+        let _ = std::fs::remove_file(&socket);
+    }
     result
 }
 

@@ -549,6 +549,7 @@ pub async fn start(now: &str) -> Provider {
         protocol_versions: Some("6".into()),
         client_cert: None,
         disable_tls: true,
+        tcp: false,
     };
     let prepared = server::prepare(&env, dir.path()).unwrap();
     assert!(prepared.tls.is_none());
