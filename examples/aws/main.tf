@@ -158,3 +158,43 @@ output "aws_valid_until" {
   description = "End of the rolling horizon the policy covers; null when it covers the whole grant."
   value       = jit_binding.reporting_bot.aws_valid_until
 }
+
+# Elevation. The backup job holds its own low-privilege role; on Sunday
+# nights this quarter it may assume backup-admin (elevation/backup.hcl).
+# jit writes backup-admin's trust policy: one statement per Sunday night,
+# naming the job's role as principal, for sts:AssumeRole and sts:TagSession,
+# bounded on aws:CurrentTime. IAM checks it when the role is assumed, so a
+# session started at 01:59 lasts up to max_session_duration (2h) after the
+# window (warning JIT110); keep max_session short for elevation.
+data "jit_document" "elevation" {
+  path = "${path.module}/elevation"
+
+  # Raise to 4096 if the account's "Role trust policy length" quota was
+  # raised: more weeks fit before the horizon has to move.
+  aws_trust_policy_limit = 2048
+}
+
+locals {
+  # As the documents name it.
+  backup_admin_arn = "arn:aws:iam::123456789012:role/backup-admin"
+  backup_admin     = data.jit_document.elevation.aws_assumed_roles[local.backup_admin_arn]
+}
+
+resource "aws_iam_role" "backup_admin" {
+  name        = "backup-admin"
+  description = "Privileged backup role; assumable just in time, as jit grants"
+
+  # The merged trust policy of every binding that may assume the role (in
+  # binding-name order). It fits the 2,048-character trust policy limit by
+  # covering a rolling horizon of whole weeks from the week of the last
+  # plan (valid_until); a scheduled apply at least weekly moves it forward.
+  assume_role_policy = local.backup_admin.trust_policy_json
+
+  # The shortest max_session of those bindings, clamped to 1h..12h: 7200.
+  max_session_duration = local.backup_admin.max_session_duration
+}
+
+output "backup_admin_trust_valid_until" {
+  description = "End of the horizon backup-admin's trust policy covers; null when it covers every grant whole."
+  value       = local.backup_admin.valid_until
+}

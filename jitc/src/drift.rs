@@ -9,6 +9,7 @@ use jit_openbao::drift::{FieldDiff, Finding, Kind};
 use jit_openbao::Config;
 use jit_policy::ir;
 use jit_policy::lower::aws::AwsModel;
+use jit_policy::lower::aws_trust::TrustModel;
 use jit_policy::lower::openbao::OpenbaoModel;
 use jit_policy::lower::BindingOutput;
 use jit_policy::Compilation;
@@ -23,23 +24,31 @@ fn with_bindings(c: &Compilation) -> impl Iterator<Item = (&BindingOutput, &ir::
 /// How far ahead a rolling horizon's end is flagged.
 const HORIZON_NOTICE_SECONDS: i64 = 7 * 86_400;
 
-/// Rolling AWS policies, compiled as of `at`, whose horizon ends within
-/// seven days before their grant does: the policy must be applied again
-/// by then, or access stops early (nothing is allowed past the horizon).
+/// Rolling AWS policies and trust statements, compiled as of `at`, whose
+/// horizon ends within seven days before their grant does: they must be
+/// applied again by then, or access stops early (nothing is allowed past
+/// the horizon).
 pub fn horizons(c: &Compilation, at: jiff::Timestamp) -> Vec<Finding> {
     with_bindings(c)
-        .filter_map(|(l, b)| {
-            let until = l.model::<AwsModel>()?.valid_until?;
-            let soon = until.as_second() - at.as_second() <= HORIZON_NOTICE_SECONDS;
-            (soon && until < b.expires_at).then(|| Finding {
-                kind: Kind::HorizonEnding,
-                object: format!("aws policy of `{}`", b.name),
-                binding: Some(b.name.clone()),
-                fields: vec![FieldDiff {
-                    field: "aws_valid_until".into(),
-                    expected: b.expires_at.to_string().into(),
-                    actual: until.to_string().into(),
-                }],
+        .flat_map(|(l, b)| {
+            let policy =
+                l.model::<AwsModel>().and_then(|m| m.valid_until).map(|u| (u, "aws policy", "aws_valid_until"));
+            let trust = l
+                .model::<TrustModel>()
+                .and_then(|m| m.valid_until)
+                .map(|u| (u, "aws trust statements", "aws_trust_valid_until"));
+            [policy, trust].into_iter().flatten().filter_map(move |(until, what, field)| {
+                let soon = until.as_second() - at.as_second() <= HORIZON_NOTICE_SECONDS;
+                (soon && until < b.expires_at).then(|| Finding {
+                    kind: Kind::HorizonEnding,
+                    object: format!("{what} of `{}`", b.name),
+                    binding: Some(b.name.clone()),
+                    fields: vec![FieldDiff {
+                        field: field.into(),
+                        expected: b.expires_at.to_string().into(),
+                        actual: until.to_string().into(),
+                    }],
+                })
             })
         })
         .collect()
@@ -105,5 +114,24 @@ mod tests {
         // In the grant's last week the horizon ends with the grant: no flag.
         let last: jiff::Timestamp = "2027-12-17T12:00:00Z".parse().unwrap();
         assert!(horizons(&compile("2027-12-17T12:00:00Z"), last).is_empty());
+    }
+
+    /// An elevation's trust statements roll too, and are flagged the same way.
+    #[test]
+    fn a_trust_horizon_ending_within_a_week_is_flagged() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/aws/elevation");
+        let at: jiff::Timestamp = "2027-01-12T00:00:00Z".parse().unwrap();
+        let opts = Options { as_of: Some(at), ..Options::default() };
+        let c = jit_policy::compile(jit_policy::load::load_paths(&[root]).unwrap(), &[Target::AwsTrust], &opts);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics.errors().next());
+        // Two weeks fit each binding's share: both horizons end on 01-25,
+        // 13 days ahead (not flagged); from 01-18 on they are.
+        assert!(horizons(&c, at).is_empty());
+        let later: jiff::Timestamp = "2027-01-19T00:00:00Z".parse().unwrap();
+        let found = horizons(&c, later);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|f| f.fields[0].field == "aws_trust_valid_until"
+            && f.fields[0].actual == "2027-01-25T00:00:00Z"
+            && f.object.starts_with("aws trust statements of")));
     }
 }

@@ -98,6 +98,9 @@ struct CheckArgs {
     /// Reference instant for outputs that cover a horizon (RFC 3339); see `compile`.
     #[arg(long)]
     as_of: Option<String>,
+    /// The AWS role trust policy length quota, characters; see `compile`.
+    #[arg(long, default_value_t = jit_policy::lower::aws_trust::TRUST_LIMIT_DEFAULT, value_parser = trust_limit)]
+    aws_trust_policy_limit: usize,
 }
 
 /// An Istio provider name or label key (a Kubernetes qualified name).
@@ -124,7 +127,7 @@ struct CompileArgs {
     format: CompileFormat,
     /// Write one file per binding and target under DIR instead of stdout,
     /// and the shared outputs (the OPA bundle in DIR/rego/, Istio objects
-    /// in DIR/istio/).
+    /// in DIR/istio/, merged AWS trust policies in DIR/aws-trust/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Prefix of OpenBao policy and AppRole names [default: jit-].
@@ -141,6 +144,20 @@ struct CompileArgs {
     /// (`aws_valid_until` says until when). Without it they are an error.
     #[arg(long)]
     as_of: Option<String>,
+    /// The AWS account's role trust policy length quota, characters (2048
+    /// by default; at most 4096): each assumed role's merged trust policy
+    /// fits in it.
+    #[arg(long, default_value_t = jit_policy::lower::aws_trust::TRUST_LIMIT_DEFAULT, value_parser = trust_limit)]
+    aws_trust_policy_limit: usize,
+}
+
+/// `--aws-trust-policy-limit`: 2048 to 4096, as AWS's quota allows.
+fn trust_limit(v: &str) -> Result<usize, String> {
+    use jit_policy::lower::aws_trust::{TRUST_LIMIT_DEFAULT, TRUST_LIMIT_MAX};
+    match v.parse::<usize>() {
+        Ok(n) if (TRUST_LIMIT_DEFAULT..=TRUST_LIMIT_MAX).contains(&n) => Ok(n),
+        _ => Err(format!("the role trust policy quota is {TRUST_LIMIT_DEFAULT} to {TRUST_LIMIT_MAX} characters")),
+    }
 }
 
 #[derive(Args)]
@@ -352,7 +369,11 @@ fn instant(flag: &str, value: &str) -> Result<jiff::Timestamp, Failure> {
 }
 
 fn check(a: CheckArgs) -> Run {
-    let opts = Options { as_of: a.as_of.as_deref().map(|v| instant("as-of", v)).transpose()?, ..Options::default() };
+    let opts = Options {
+        as_of: a.as_of.as_deref().map(|v| instant("as-of", v)).transpose()?,
+        aws_trust_policy_limit: a.aws_trust_policy_limit,
+        ..Options::default()
+    };
     let c = jit_policy::compile(load(&a.paths)?, Target::ALL, &opts);
     match a.format {
         CheckFormat::Human => {
@@ -390,6 +411,7 @@ fn compile(a: CompileArgs) -> Run {
     }
     opts.istio_provider = a.istio_provider;
     opts.istio_selector_label = a.istio_selector_label;
+    opts.aws_trust_policy_limit = a.aws_trust_policy_limit;
     let c = jit_policy::compile(load(&a.paths)?, &targets, &opts);
     eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
     if c.has_errors() {

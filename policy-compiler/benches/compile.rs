@@ -42,7 +42,9 @@ fn run(dir: &Path, as_of: Option<jiff::Timestamp>) -> (usize, usize, [f64; 5]) {
     validate::validate(&model, &resolve::referenced(&docs), &mut diags);
     let t3 = Instant::now();
     let opts = Options { as_of, ..Options::default() };
-    let outputs: Vec<_> = model.bindings.iter().map(|b| lower_binding(b, Target::ALL, &opts, &mut diags)).collect();
+    let peers = jit_policy::lower::Peers::of(&model.bindings);
+    let outputs: Vec<_> =
+        model.bindings.iter().map(|b| lower_binding(b, Target::ALL, &opts, &peers, &mut diags)).collect();
     let t4 = Instant::now();
     // Stream the JSON to a byte counter, as `jitc compile > file` streams it.
     let mut sink = Counter(0);

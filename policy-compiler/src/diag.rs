@@ -83,6 +83,7 @@ codes! {
     BadCapability = "JIT045", Error, "invalid OpenBao capability";
     BadIdentity = "JIT046", Error, "invalid subject identity";
     DuplicateApprover = "JIT047", Error, "approver listed twice";
+    BadRoleArn = "JIT048", Error, "invalid IAM role ARN to assume";
     // Target limits.
     AzureWindows = "JIT050", Error, "Azure PIM cannot express recurring windows";
     GcpTooManyOperators = "JIT051", Error, "GCP condition has more than 12 logical operators";
@@ -90,6 +91,7 @@ codes! {
     GcpBasicRole = "JIT053", Error, "GCP basic roles cannot carry conditions";
     GcpPublicMember = "JIT054", Error, "GCP conditions cannot apply to allUsers";
     NeverActive = "JIT055", Error, "binding is never active";
+    AwsTrustPolicyTooLarge = "JIT056", Error, "AWS trust policy over the role trust policy size limit";
     // Mesh access.
     BadSpiffeId = "JIT060", Error, "invalid SPIFFE ID";
     BadServiceName = "JIT061", Error, "invalid service name";
@@ -106,6 +108,7 @@ codes! {
     WindowsAtIssuance = "JIT107", Warning, "windows enforced only when credentials are issued";
     SessionNotEnforced = "JIT108", Warning, "max_session not enforced as declared";
     RegoRequirementNotEnforced = "JIT109", Warning, "requirement not checkable from an Envoy request";
+    CheckedAtAssume = "JIT110", Warning, "checked only when the elevated role is assumed";
 }
 
 /// One finding, with where it is and how to fix it.

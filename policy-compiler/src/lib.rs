@@ -83,12 +83,10 @@ pub fn parse_all(sources: &SourceMap, diags: &mut Diagnostics) -> Vec<ast::Docum
 pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compilation {
     let mut diags = Diagnostics::new();
     let (model, failed) = front(&sources, &mut diags);
-    let mut outputs: Vec<BindingOutput> = model
-        .bindings
-        .iter()
-        .filter(|b| !failed.contains(&b.name))
-        .map(|b| lower::lower_binding(b, targets, opts, &mut diags))
-        .collect();
+    let lowered = || model.bindings.iter().filter(|b| !failed.contains(&b.name));
+    let peers = lower::Peers::of(lowered());
+    let mut outputs: Vec<BindingOutput> =
+        lowered().map(|b| lower::lower_binding(b, targets, opts, &peers, &mut diags)).collect();
     outputs.sort_by(|a, b| a.binding.cmp(&b.binding));
     diags.sort();
     if diags.has_errors() {

@@ -17,8 +17,7 @@ use serde::Serialize;
 macro_rules! targets {
     ($($(#[$doc:meta])* $variant:ident = $name:literal => $lower:path, $render:path;)*) => {
         /// A lowering target.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Target {
             $($(#[$doc])* $variant,)*
         }
@@ -84,6 +83,9 @@ macro_rules! targets {
 targets! {
     /// AWS IAM: one statement per active interval on `aws:CurrentTime`.
     Aws = "aws" => lower::aws::Aws, render::aws::Aws;
+    /// AWS elevation: trust policy statements of a role the subject may
+    /// assume, checked when it is assumed.
+    AwsTrust = "aws_trust" => lower::aws_trust::AwsTrust, render::aws_trust::AwsTrust;
     /// GCP IAM Conditions in CEL.
     Gcp = "gcp" => lower::gcp::Gcp, render::gcp::Gcp;
     /// Azure PIM schedule requests.
@@ -114,6 +116,13 @@ impl Target {
     }
 }
 
+/// A target serializes as its name.
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -133,8 +142,9 @@ pub enum Enforcement {
     Rolling,
     /// The provider adds and removes objects on apply.
     Convergence,
-    /// The grant's bounds are enforced by the target, its windows only when
-    /// credentials are issued (`jit_credential`).
+    /// Enforced when credentials are issued: OpenBao's windows
+    /// (`jit_credential`, the grant's bounds being the target's), or an
+    /// elevation's trust policy (checked when the role is assumed).
     Issuance,
 }
 
@@ -216,7 +226,8 @@ pub enum How {
     /// Exactly within the target's own range; a declared value outside it is
     /// moved into it (a warning).
     Bounded,
-    /// Only when credentials are issued through `jit_credential`.
+    /// Only when credentials are issued (a `jit_credential` login, an STS
+    /// AssumeRole): a session started inside the grant may outlive it.
     AtIssuance,
     /// When the provider applies: objects appear at the first apply after
     /// the instant (later than declared, never earlier).

@@ -32,16 +32,18 @@ fn policy(feature: Option<Feature>) -> &'static str {
     }
 }
 
-/// A role with every block, a human subject with every identity, and a
-/// policy using `feature`.
-fn document(feature: Option<Feature>) -> String {
+/// A role with every block (its `aws` block also naming a role to assume
+/// when `elevation`), a human subject with every identity, and a policy
+/// using `feature`.
+fn document(feature: Option<Feature>, elevation: bool) -> String {
+    let assume = if elevation { "    assume_role = \"arn:aws:iam::123456789012:role/admin\"\n" } else { "" };
     format!(
         r#"version = "jit/v1"
 role "all" {{
   aws {{
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::b/*"]
-  }}
+{assume}  }}
   gcp {{
     role     = "roles/storage.objectViewer"
     resource = "projects/p"
@@ -82,10 +84,12 @@ binding "b" {{
 }
 
 /// Findings per target, and the binding's compiled JSON (Null on errors),
-/// lowered to `targets` only.
+/// lowered to `targets` only; the role elevates when `aws_trust` is the
+/// only target.
 fn compile(feature: Option<Feature>, targets: &[Target]) -> (Vec<(Target, Code, Severity)>, Value) {
     let mut sources = SourceMap::new();
-    sources.add(SourceFile::new("walk.hcl", Syntax::Hcl, document(feature)));
+    let elevation = targets == [Target::AwsTrust];
+    sources.add(SourceFile::new("walk.hcl", Syntax::Hcl, document(feature, elevation)));
     let c = jit_policy::compile(sources, targets, &Options::default());
     let findings = c.diagnostics.iter().filter_map(|d| Some((d.target?, d.code, d.severity()))).collect();
     let out = c.outputs.first().map(jit_policy::render::binding_json).unwrap_or(Value::Null);
@@ -102,6 +106,8 @@ fn probe(target: Target, feature: Feature, out: &Value) -> Option<bool> {
     let cel = out["gcp"]["condition"]["expression"].as_str().unwrap_or("");
     let az = &out["azure"]["properties"]["scheduleInfo"];
     let rego = &out["rego"];
+    let trust = &out["aws_trust"];
+    let trust_cond = &trust["policy"]["Statement"][0]["Condition"];
     Some(match (target.as_str(), feature) {
         (_, Feature::Approval) => return Some(true), // at review everywhere
         ("aws", Feature::NotBefore) => aws_cond["DateGreaterThanEquals"]["aws:CurrentTime"] == NOT_BEFORE,
@@ -118,6 +124,9 @@ fn probe(target: Target, feature: Feature, out: &Value) -> Option<bool> {
         ("aws", Feature::Mfa) => aws_cond["Bool"]["aws:MultiFactorAuthPresent"] == "true",
         ("aws", Feature::SourceCidrs) => aws_cond["IpAddress"]["aws:SourceIp"][0] == "10.0.0.0/8",
         ("aws", Feature::PrincipalTags) => aws_cond["StringEquals"]["aws:PrincipalTag/team"] == "data",
+        ("aws_trust", Feature::NotBefore) => trust_cond["DateGreaterThanEquals"]["aws:CurrentTime"] == NOT_BEFORE,
+        ("aws_trust", Feature::MaxSession) => trust["max_session_duration"] == 3600,
+        ("aws_trust", Feature::Mfa) => trust_cond["Bool"]["aws:MultiFactorAuthPresent"] == "true",
         ("gcp", Feature::NotBefore) => cel.contains(&format!("request.time >= timestamp(\"{NOT_BEFORE}\")")),
         ("gcp", Feature::ExpiresAt) => cel.contains(&format!("request.time < timestamp(\"{EXPIRES_AT}\")")),
         ("gcp", Feature::Windows) => cel.contains("getDayOfWeek(\"Europe/Paris\") in [1, 3]"),
@@ -159,13 +168,27 @@ fn every_target_enforces_every_feature_as_its_table_says() {
     let (base, _) = compile(None, Target::ALL);
     let base: BTreeSet<(Target, Code, Severity)> = base.into_iter().collect();
     assert!(base.is_empty(), "the grant's bounds alone need no finding: {base:?}");
+    // An elevation always uses expires_at, which its trust policy checks
+    // only when the role is assumed: that warning is its baseline.
+    let (elevated, _) = compile(None, &[Target::AwsTrust]);
+    assert_eq!(elevated, vec![(Target::AwsTrust, Code::CheckedAtAssume, Severity::Warning)]);
     let mut failures = Vec::new();
     for f in Feature::ALL {
         for t in Target::ALL {
             // Each target alone, so one target's error leaves the others' output.
             let (found, out) = compile(Some(*f), &[*t]);
             let e = t.enforces().iter().find(|e| e.feature == *f).expect("declared");
-            let mine: Vec<(Code, Severity)> = found.iter().filter(|(x, ..)| x == t).map(|(_, c, s)| (*c, *s)).collect();
+            let always: Vec<(Code, Severity)> = if *t == Target::AwsTrust && e.how.weakens() {
+                Vec::new()
+            } else {
+                elevated.iter().filter(|(x, ..)| x == t).map(|(_, c, s)| (*c, *s)).collect()
+            };
+            let mine: Vec<(Code, Severity)> = found
+                .iter()
+                .filter(|(x, ..)| x == t)
+                .map(|(_, c, s)| (*c, *s))
+                .filter(|c| !always.contains(c))
+                .collect();
             let cell = format!("{t} × {}: {}", f.as_str(), e.how.as_str());
             match (e.how, e.code) {
                 (How::Refused, Some(code)) => {

@@ -232,6 +232,15 @@ enum AwsValue {
 impl AwsRequest {
     fn of(b: &ir::Binding) -> AwsRequest {
         let aws = b.role.aws.as_ref().expect("an aws block");
+        let principal = b.subject.identity("aws").expect("an aws identity").to_string();
+        if aws.actions.is_empty() {
+            // Elevation alone: the caller's side of assuming the role
+            // (`elevation.rs` checks the trust policy itself).
+            let (arn, _) = aws.assume_role.clone().expect("actions or a role to assume");
+            let mut req = AwsRequest { principal, action: "sts:AssumeRole".into(), resource: arn, context: Vec::new() };
+            req.context = Self::context(b);
+            return req;
+        }
         let action = match aws.actions[0].0.as_str() {
             "*" => "s3:GetObject".to_string(),
             a if a.ends_with(":*") => a.replace('*', "GetObject"),
@@ -249,6 +258,11 @@ impl AwsRequest {
             Some(r) => r.replace('*', "x"),
             None => aws.resources[0].0.replace('*', "x"),
         };
+        AwsRequest { principal, action, resource, context: Self::context(b) }
+    }
+
+    /// A context that meets the binding's requirements.
+    fn context(b: &ir::Binding) -> Vec<(String, AwsValue)> {
         let req = &b.policy.require;
         let mut context = Vec::new();
         if let Some(cidr) = req.source_cidrs.first() {
@@ -267,8 +281,7 @@ impl AwsRequest {
         for (k, v) in &req.principal_tags {
             context.push((format!("aws:PrincipalTag/{k}"), AwsValue::Str(v.clone())));
         }
-        let principal = b.subject.identity("aws").expect("an aws identity").to_string();
-        AwsRequest { principal, action, resource, context }
+        context
     }
 }
 

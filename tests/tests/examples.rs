@@ -49,6 +49,29 @@ fn wiring_examples_are_formatted_and_feed_the_cloud_resources() {
         .iter()
         .any(|r| attr(&text, r, "max_session_duration").is_some_and(|v| v.contains(".aws_max_session_duration"))));
     assert_eq!(blocks(&body, "resource", "jit_binding").len(), 1);
+    // Elevation: backup-admin's trust policy and session length from the
+    // document's merged output, keyed by an ARN the documents name.
+    let admin =
+        role.iter().find(|r| r.labels.get(1).is_some_and(|l| l.as_str() == "backup_admin")).expect("backup_admin");
+    assert!(attr(&text, admin, "assume_role_policy").is_some_and(|v| v.contains(".trust_policy_json")));
+    assert!(attr(&text, admin, "max_session_duration").is_some_and(|v| v.contains(".max_session_duration")));
+    assert!(text.contains(".aws_assumed_roles[local.backup_admin_arn]"));
+    let doc = blocks(&body, "data", "jit_document");
+    assert_eq!(doc.len(), 1);
+    assert_eq!(attr(&text, doc[0], "path"), Some("\"${path.module}/elevation\""));
+    let arn = text.split("backup_admin_arn = \"").nth(1).and_then(|t| t.split('"').next()).expect("the ARN local");
+    let opts = jit_policy::lower::Options {
+        as_of: Some("2027-01-12T00:00:00Z".parse().expect("instant")),
+        ..jit_policy::lower::Options::default()
+    };
+    let sources = jit_policy::load::load_paths(&[root().join("examples/aws/elevation")]).expect("documents load");
+    let c = jit_policy::compile(sources, jit_policy::target::Target::ALL, &opts);
+    assert!(!c.has_errors(), "examples/aws/elevation: {:?}", c.diagnostics.errors().next());
+    let files: std::collections::BTreeMap<String, String> =
+        jit_policy::render::shared_files(&c.outputs, &opts).into_iter().collect();
+    let index: serde_json::Value = serde_json::from_str(&files["aws-trust/roles.json"]).expect("roles.json");
+    assert_eq!(index[arn]["max_session_duration"], 7200, "{index}");
+    assert_eq!(index[arn]["bindings"].as_array().map(Vec::len), Some(2), "{index}");
 
     // GCP: a conditional project member, from gcp_binding and gcp_resource.
     let (text, body) = parse("examples/gcp");

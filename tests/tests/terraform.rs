@@ -199,6 +199,88 @@ output "rego" {{
     assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
 }
 
+/// Elevation through real Terraform: `jit_document.aws_assumed_roles` is
+/// the merged trust policy `jitc compile` writes for the same instant (the
+/// provider's clock), with the role's session length; each binding's
+/// `aws_trust_policy_json` names its subject; the role spec carries
+/// `assume_role` through `jit_binding`; the next plan is empty.
+#[test]
+fn elevation_trust_policies_through_terraform() {
+    const AT: &str = "2027-01-12T00:00:00Z";
+    const ADMIN: &str = "arn:aws:iam::123456789012:role/backup-admin";
+    let w = Workdir::new("elevation", Version::Latest, Install::DevOverrides);
+    w.set_clock(AT);
+    let docs = root().join("examples/aws/elevation");
+    w.write(
+        "main.tf",
+        &format!(
+            r#"{HEADER}
+data "jit_document" "elevation" {{
+  path = "{}"
+}}
+
+resource "jit_binding" "elevation" {{
+  for_each    = data.jit_document.elevation.bindings
+  name        = each.key
+  role_spec   = each.value.role_spec
+  policy_spec = each.value.policy_spec
+  subject {{
+    kind = each.value.subject.kind
+    name = each.value.subject.name
+    aws  = each.value.subject.aws
+  }}
+  not_before = each.value.not_before
+  expires_at = each.value.expires_at
+}}
+
+resource "terraform_data" "admin" {{
+  input = data.jit_document.elevation.aws_assumed_roles["{ADMIN}"]
+}}
+
+output "admin" {{
+  value = terraform_data.admin.output
+}}
+
+output "trust" {{
+  value = {{ for k, b in jit_binding.elevation : k => [b.aws_trust_role_arn, b.aws_trust_policy_json, b.enforcement["aws_trust"]] }}
+}}
+"#,
+            docs.display()
+        ),
+    );
+    ok(&w.run(&["apply", "-input=false", "-auto-approve", "-no-color"]), "apply");
+    let out = w.run(&["output", "-json", "-no-color"]);
+    ok(&out, "output");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("terraform output -json");
+    let admin = &v["admin"]["value"];
+    let opts = jit_policy::lower::Options { as_of: Some(AT.parse().expect("instant")), ..Default::default() };
+    let c = jit_policy::compile(
+        jit_policy::load::load_paths(&[docs]).expect("loads"),
+        jit_policy::target::Target::ALL,
+        &opts,
+    );
+    let files: std::collections::BTreeMap<String, String> =
+        jit_policy::render::shared_files(&c.outputs, &opts).into_iter().collect();
+    let want: serde_json::Value =
+        serde_json::from_str(&files["aws-trust/123456789012/backup-admin.json"]).expect("merged policy");
+    let got: serde_json::Value =
+        serde_json::from_str(admin["trust_policy_json"].as_str().expect("trust_policy_json")).expect("JSON");
+    assert_eq!(got, want, "the merged trust policy is what jitc compile --as-of {AT} writes");
+    assert_eq!(admin["max_session_duration"], 7200);
+    assert_eq!(admin["valid_until"], "2027-01-25T00:00:00Z", "two whole weeks from the clock's week fit the shares");
+    assert_eq!(admin["bindings"], serde_json::json!(["backup-job-2027-q1", "restore-drill-2027-01"]));
+    let trust = v["trust"]["value"].as_object().expect("per binding");
+    assert_eq!(trust.len(), 2);
+    for (name, t) in trust {
+        assert_eq!(t[0], ADMIN, "{name}");
+        let doc: serde_json::Value = serde_json::from_str(t[1].as_str().expect("policy")).expect("JSON");
+        let subject = c.model.bindings.iter().find(|b| b.name == *name).and_then(|b| b.subject.identity("aws"));
+        assert_eq!(doc["Statement"][0]["Principal"]["AWS"].as_str(), subject, "{name}");
+        assert!(matches!(t[2].as_str(), Some("rolling" | "issuance")), "{name}: {}", t[2]);
+    }
+    assert_eq!(w.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]).code, 0);
+}
+
 #[test]
 fn invalid_configuration_fails_validate_with_file_and_line() {
     let w = Workdir::new("invalid", Version::Latest, Install::DevOverrides);

@@ -8,6 +8,11 @@
 //          "context": {"aws:SourceIp": "10.0.0.1", ...}, "instants": ["2027-03-08T14:00:00Z", ...]}]}
 // stdout: {"results": [{"decisions": [true, false, ...]} | {"error": "why"}]}
 //
+// A case with "kind": "trust" reads its policy as the resource's policy (an
+// IAM role's trust policy), with "identity_policy" (optional) as the
+// caller's: the request is the principal calling the action on the role.
+// Across accounts AWS needs both to allow it.
+//
 // One decision per instant: true iff the request (identity policy only, same
 // account, aws:CurrentTime = the instant, plus the context keys) is Allowed.
 // A case the simulator cannot answer (invalid policy, unknown action, resource
@@ -47,7 +52,9 @@ const isInstant = (t) => typeof t === 'string' && RFC3339.test(t) && !Number.isN
 function readCase(c, i) {
   const where = `cases[${i}]`;
   if (c === null || typeof c !== 'object') fail(`${where} is not an object`);
-  const { policy, principal, action, resource, context = {}, instants } = c;
+  const { policy, principal, action, resource, context = {}, instants, kind = 'identity' } = c;
+  const callerPolicy = c.identity_policy ?? null;
+  if (!['identity', 'trust'].includes(kind)) fail(`${where}.kind is not "identity" or "trust"`);
   const account = typeof principal === 'string' && ACCOUNT_ARN.exec(principal)?.[1];
   if (!account) fail(`${where}.principal is not an ARN with a 12-digit account`);
   if (typeof action !== 'string') fail(`${where}.action is not a string`);
@@ -66,7 +73,10 @@ function readCase(c, i) {
   if (!Array.isArray(instants) || !instants.every(isInstant)) {
     fail(`${where}.instants is not a list of RFC 3339 timestamps`);
   }
-  return { policy, principal, action, resource, account, contextVariables, instants };
+  // A trust policy belongs to the role (the resource): its account.
+  const owner = kind === 'trust' ? ACCOUNT_ARN.exec(resource)?.[1] : account;
+  if (!owner) fail(`${where}.resource is not an ARN with a 12-digit account`);
+  return { policy, principal, action, resource, account: owner, contextVariables, instants, kind, callerPolicy };
 }
 
 // The simulator's reading of a date in a condition: an integer is taken as
@@ -140,12 +150,9 @@ function evaluationProblems(response) {
   const problems = new Set();
   const results = response.resultType === 'single' ? [response.result] : response.results;
   for (const { analysis } of results) {
-    const identity = analysis.identityAnalysis;
-    const statements = [
-      ...identity.allowStatements,
-      ...identity.denyStatements,
-      ...identity.unmatchedStatements,
-    ];
+    const statements = [analysis.identityAnalysis, analysis.resourceAnalysis]
+      .filter(Boolean)
+      .flatMap((a) => [...(a.allowStatements ?? []), ...(a.denyStatements ?? []), ...(a.unmatchedStatements ?? [])]);
     for (const { explain } of statements) {
       for (const condition of explain.conditions ?? []) {
         const what = `${condition.operator} ${condition.conditionKeyValue}`;
@@ -161,10 +168,12 @@ function evaluationProblems(response) {
 
 class CaseError extends Error {}
 
-async function decideCase({ policy, principal, action, resource, account, contextVariables, instants }) {
+async function decideCase({ policy, principal, action, resource, account, contextVariables, instants, kind, callerPolicy }) {
   // runSimulation validates and parses the policy on every call; that is
   // little next to evaluating it (passing it pre-validated saved nothing).
-  const identityPolicies = [{ name: 'policy', policy }];
+  const caller = callerPolicy ? [{ name: 'caller', policy: callerPolicy }] : [];
+  const identityPolicies = kind === 'trust' ? caller : [{ name: 'policy', policy }];
+  const resourcePolicy = kind === 'trust' ? { resourcePolicy: policy } : {};
   const simulate = async (instant) => {
     const response = await runSimulation(
       {
@@ -177,6 +186,7 @@ async function decideCase({ policy, principal, action, resource, account, contex
         identityPolicies,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
+        ...resourcePolicy,
       },
       { simulationMode: 'Strict' },
     );
@@ -188,7 +198,9 @@ async function decideCase({ policy, principal, action, resource, account, contex
 
   // The first simulation validates the policy and the request, even with no instants.
   const first = await simulate(instants[0] ?? '1970-01-01T00:00:00Z');
-  const dates = timeBreakpoints(policy);
+  // Both policies' dates, when the caller's is given too.
+  const both = callerPolicy ? { Statement: [policy.Statement, callerPolicy.Statement].flat() } : policy;
+  const dates = timeBreakpoints(both);
   const keyOf = (instant) => (dates ? timeClass(dates, instant) : instant);
   const memo = new Map();
   if (instants.length > 0) memo.set(keyOf(instants[0]), first);

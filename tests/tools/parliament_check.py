@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 """Lint AWS IAM policy documents with parliament (offline: it ships its IAM database).
 
-usage:  parliament_check.py POLICY.json...
+usage:  parliament_check.py [--trust ROLE_ARN] POLICY.json...
 stdout: {"files": {"PATH": [{"issue", "severity", "detail", "error"}]}}
 exit:   1 if any finding is an error (see below), 2 on unreadable input, else 0.
+
+--trust ROLE_ARN: the files are trust policies of that IAM role. parliament
+reads identity policies only and calls a statement without Resource
+MALFORMED (its source says trust policies "don't have Resource elements, so
+that would break other things"); so each statement without one is linted
+with the role's ARN as its Resource (what a trust policy guards), after
+checking that it has a Principal and no Resource of its own.
 
 parliament's severities are CRITICAL, HIGH, MEDIUM and LOW. Errors are every
 CRITICAL/HIGH/MEDIUM finding plus the LOW issues in ERROR_ISSUES; the other LOW
@@ -66,12 +73,34 @@ def global_key_findings(text):
                     )
 
 
-def check(path):
+def as_identity_policy(text, role_arn):
+    """A trust policy as parliament can read it, plus findings of its own."""
+    problems = []
+    try:
+        policy = json.loads(text)
+    except ValueError:
+        return text, problems  # parliament reports MALFORMED_JSON
+    statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+    for stmt in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(stmt, dict):
+            continue
+        if "Principal" not in stmt:
+            problems.append(Finding("MALFORMED", "trust policy statement without a Principal", {}))
+        if "Resource" in stmt or "NotResource" in stmt:
+            problems.append(Finding("MALFORMED", "trust policy statement with a Resource", {}))
+        stmt.setdefault("Resource", role_arn)
+    return json.dumps(policy), problems
+
+
+def check(path, trust_of=None):
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    extra = []
+    if trust_of:
+        text, extra = as_identity_policy(text, trust_of)
     policy = parliament.analyze_policy_string(text, filepath=path, ignore_private_auditors=True)
     findings = []
-    for finding in [*policy.findings, *global_key_findings(text)]:
+    for finding in [*policy.findings, *global_key_findings(text), *extra]:
         parliament.enhance_finding(finding)  # fills in severity from parliament's config
         findings.append({
             "issue": finding.issue,
@@ -82,11 +111,15 @@ def check(path):
     return findings
 
 
-def main(paths):
+def main(args):
+    trust_of = None
+    if args[:1] == ["--trust"] and len(args) >= 2:
+        trust_of, args = args[1], args[2:]
+    paths = args
     if not paths:
-        sys.exit("usage: parliament_check.py POLICY.json...")
+        sys.exit("usage: parliament_check.py [--trust ROLE_ARN] POLICY.json...")
     try:
-        report = {path: check(path) for path in paths}
+        report = {path: check(path, trust_of) for path in paths}
     except OSError as exc:
         print(f"parliament_check: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -72,3 +72,21 @@ binding "reconciler-ledger" {
   justification = "December ledger reconciliation"
   ticket        = "FIN-912"
 }
+
+# Elevation for the first backup nights of January: the job may assume
+# backup-admin from 01:00 to 04:00 UTC, five nights. A session started at
+# 03:59 lasts up to 3h (the policy's max_session) after the window: warning
+# JIT110 says so.
+binding "backup-job-elevation" {
+  role   = "backup-admin-elevation"
+  policy = "nightly-batch"
+  subject {
+    kind = "workload"
+    name = "backup-job"
+    aws  = "arn:aws:iam::210987654321:role/backup-job"
+  }
+  not_before    = "2027-01-04T00:00:00Z"
+  expires_at    = "2027-01-09T00:00:00Z"
+  justification = "Backup rotation, first week of January"
+  ticket        = "CHG-2027-020"
+}

@@ -64,3 +64,14 @@ role "break-glass-admin" {
     path "*"     { capabilities = ["read", "list"] }
   }
 }
+
+# Elevation: the backup job holds its own low-privilege role and may assume
+# the privileged backup-admin role only inside its grant. Lowered to the
+# statements of backup-admin's trust policy (the aws_trust target), checked
+# when the role is assumed.
+role "backup-admin-elevation" {
+  description = "Assume backup-admin (snapshots and vault locks in production)"
+  aws {
+    assume_role = "arn:aws:iam::210987654321:role/backup-admin"
+  }
+}

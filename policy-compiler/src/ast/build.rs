@@ -40,6 +40,7 @@ fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {
         span: a.node.span,
         actions: a.str_list("actions", diags),
         resources: a.str_list("resources", diags),
+        assume_role: a.str("assume_role", diags),
     });
     decl.gcp = o.obj("gcp", &shape::GCP, diags).map(|g| GcpDecl {
         span: g.node.span,

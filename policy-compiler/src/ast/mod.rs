@@ -49,6 +49,7 @@ pub struct AwsDecl {
     pub span: Span,
     pub actions: Option<List>,
     pub resources: Option<List>,
+    pub assume_role: Option<Str>,
 }
 
 #[derive(Debug, Clone)]

@@ -54,6 +54,8 @@ pub enum Format {
     HttpPath,
     /// A subject's identity on a target (checked per field by `resolve`).
     Identity,
+    /// An IAM role ARN (`arn:aws:iam::123456789012:role/NAME`).
+    RoleArn,
 }
 
 impl Format {
@@ -63,6 +65,7 @@ impl Format {
             Format::Name => Some(NAME_PATTERN),
             Format::ServiceName => Some(SERVICE_PATTERN),
             Format::HttpPath => Some(r"^/[^?#\s]*$"),
+            Format::RoleArn => Some(ROLE_ARN_PATTERN),
             Format::Duration => Some(r"^([0-9]+(s|m|h|d|w))+$"),
             Format::TimeOfDay => Some(TIME_OF_DAY_PATTERN),
             Format::Timestamp => {
@@ -93,6 +96,8 @@ pub const TIME_OF_DAY_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
 pub const SUBJECT_KINDS: &[&str] = &["workload", "human"];
 /// A mesh service name: a DNS-1123 label (the first label of the host a
 /// request is sent to).
+/// An IAM role ARN: partition, 12-digit account, optional path, name.
+pub const ROLE_ARN_PATTERN: &str = r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/([!-~]*/)?[A-Za-z0-9+=,.@_-]{1,64}$";
 pub const SERVICE_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 /// The HTTP methods a role may grant (RFC 9110 and PATCH), upper case as
 /// Envoy reports them.
@@ -147,10 +152,15 @@ pub static AWS: Shape = Shape {
     name: "aws",
     doc: "AWS IAM permissions",
     fields: &[
-        req("actions", Ty::StrList(Format::Any, true), "IAM actions, e.g. `rds-db:connect`"),
-        req("resources", Ty::StrList(Format::Any, true), "resource ARNs"),
+        opt("actions", Ty::StrList(Format::Any, true), "IAM actions, e.g. `rds-db:connect` (with `resources`)"),
+        opt("resources", Ty::StrList(Format::Any, true), "resource ARNs (with `actions`)"),
+        opt(
+            "assume_role",
+            Ty::Str(Format::RoleArn),
+            "elevation: the ARN of an IAM role the subject may assume, `arn:aws:iam::123456789012:role/NAME`",
+        ),
     ],
-    one_of_required: &[],
+    one_of_required: &["actions", "assume_role"],
 };
 
 pub static GCP: Shape = Shape {

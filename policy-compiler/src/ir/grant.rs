@@ -55,7 +55,17 @@ impl Role {
             v.iter().map(|(x, s)| (x.as_str(), *s)).collect()
         }
         if let Some(a) = &self.aws {
-            out.push(Grant { block: &AWS, actions: items(&a.actions), resources: items(&a.resources) });
+            if !a.actions.is_empty() {
+                out.push(Grant { block: &AWS, actions: items(&a.actions), resources: items(&a.resources) });
+            }
+            // Elevation: assuming the role is a grant on the role's ARN.
+            if let Some((arn, span)) = &a.assume_role {
+                out.push(Grant {
+                    block: &AWS,
+                    actions: super::ASSUME_ROLE_ACTIONS.iter().map(|x| (*x, *span)).collect(),
+                    resources: vec![(arn.as_str(), *span)],
+                });
+            }
         }
         if let Some(g) = &self.gcp {
             out.push(Grant { block: &GCP, actions: vec![(&g.role, g.span)], resources: vec![(&g.resource, g.span)] });

@@ -44,9 +44,16 @@ pub struct Role {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsPermissions {
     pub span: Span,
+    /// Actions on resources, granted to the subject's own identity (both
+    /// empty when the block only names a role to assume).
     pub actions: Vec<(String, Span)>,
     pub resources: Vec<(String, Span)>,
+    /// Elevation: the ARN of a role the subject may assume (`assume_role`).
+    pub assume_role: Option<(String, Span)>,
 }
+
+/// What the subject may call on a role it may assume.
+pub const ASSUME_ROLE_ACTIONS: &[&str] = &["sts:AssumeRole", "sts:TagSession"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GcpPermissions {

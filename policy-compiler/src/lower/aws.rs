@@ -22,14 +22,16 @@ pub const MANAGED_LIMIT: usize = 6_144;
 pub const SESSION_MIN: i64 = 3_600;
 pub const SESSION_MAX: i64 = 43_200;
 
-/// An IAM policy document: one Allow statement per interval, all alike but
-/// for their Sid and their `aws:CurrentTime` bounds. Kept as the shared
-/// statement and the intervals, and written out statement by statement.
+/// An IAM policy document: per interval, one Allow statement per shape
+/// (actions on resources, and `sts:AssumeRole` on a role to assume), alike
+/// but for their Sid and their `aws:CurrentTime` bounds. Kept as the shapes
+/// and the intervals, and written out statement by statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
-    pub statement: StatementShape,
-    /// Half-open UTC intervals, in order: statement `i` (Sid `Jit{i+1}`)
-    /// allows from the first instant until before the second.
+    pub statements: Vec<StatementShape>,
+    /// Half-open UTC intervals, in order: the statements of interval `i`
+    /// (Sids `Jit{i*k+1}` to `Jit{i*k+k}` for `k` shapes) allow from the
+    /// first instant until before the second.
     pub intervals: Vec<(Timestamp, Timestamp)>,
 }
 
@@ -38,9 +40,7 @@ pub struct PolicyDocument {
 pub struct StatementShape {
     pub action: Arc<[String]>,
     pub resource: Arc<[String]>,
-    pub ip: Option<SourceIp>,
-    pub mfa: Option<Mfa>,
-    pub tags: BTreeMap<String, String>,
+    pub require: Require,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,12 +68,10 @@ struct Statements<'a>(&'a PolicyDocument);
 
 impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let shape = &self.0.statement;
-        s.collect_seq(self.0.intervals.iter().enumerate().map(|(i, &(from, until))| Statement {
-            i,
-            shape,
-            from,
-            until,
+        let shapes = &self.0.statements;
+        let k = shapes.len();
+        s.collect_seq(self.0.intervals.iter().enumerate().flat_map(|(i, &(from, until))| {
+            shapes.iter().enumerate().map(move |(j, shape)| Statement { i: i * k + j, shape, from, until })
         }))
     }
 }
@@ -126,24 +124,58 @@ struct Condition<'a>(&'a Statement<'a>);
 impl Serialize for Condition<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let Statement { shape, from, until, .. } = self.0;
+        Conditions { require: &shape.require, from: *from, until: *until }.serialize(s)
+    }
+}
+
+/// What a statement requires of the caller besides the time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Require {
+    pub ip: Option<SourceIp>,
+    pub mfa: Option<Mfa>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Require {
+    pub fn of(req: &crate::ir::Requirements) -> Require {
+        Require {
+            ip: (!req.source_cidrs.is_empty())
+                .then(|| SourceIp { cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect() }),
+            mfa: req.mfa.then_some(Mfa { present: "true" }),
+            tags: req.principal_tags.iter().map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone())).collect(),
+        }
+    }
+}
+
+/// A statement's `Condition`: the interval on `aws:CurrentTime` and the
+/// requirements.
+pub(crate) struct Conditions<'a> {
+    pub require: &'a Require,
+    pub from: Timestamp,
+    pub until: Timestamp,
+}
+
+impl Serialize for Conditions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.require;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("DateGreaterThanEquals", &CurrentTime(*from))?;
-        m.serialize_entry("DateLessThan", &CurrentTime(*until))?;
-        if let Some(ip) = &shape.ip {
+        m.serialize_entry("DateGreaterThanEquals", &CurrentTime(self.from))?;
+        m.serialize_entry("DateLessThan", &CurrentTime(self.until))?;
+        if let Some(ip) = &r.ip {
             m.serialize_entry("IpAddress", ip)?;
         }
-        if let Some(mfa) = &shape.mfa {
+        if let Some(mfa) = &r.mfa {
             m.serialize_entry("Bool", mfa)?;
         }
-        if !shape.tags.is_empty() {
-            m.serialize_entry("StringEquals", &shape.tags)?;
+        if !r.tags.is_empty() {
+            m.serialize_entry("StringEquals", &r.tags)?;
         }
         m.end()
     }
 }
 
 /// `{"aws:CurrentTime": "<RFC 3339, UTC, whole seconds>"}`.
-struct CurrentTime(Timestamp);
+pub(crate) struct CurrentTime(Timestamp);
 
 impl Serialize for CurrentTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -249,16 +281,29 @@ impl Lowering for Aws {
                 "callers can still ask for shorter sessions (AssumeRole DurationSeconds, 900 s at least); raise max_session to 1h to say what AWS enforces",
             );
         }
-        let req = &b.policy.require;
-        let shape = StatementShape {
-            action: perms.actions.iter().map(|(a, _)| a.clone()).collect(),
-            resource: perms.resources.iter().map(|(r, _)| r.clone()).collect(),
-            ip: (!req.source_cidrs.is_empty())
-                .then(|| SourceIp { cidrs: req.source_cidrs.iter().map(|c| c.0.clone()).collect() }),
-            mfa: req.mfa.then_some(Mfa { present: "true" }),
-            tags: req.principal_tags.iter().map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v.clone())).collect(),
-        };
-        let sizer = Sizer::new(&shape);
+        let require = Require::of(&b.policy.require);
+        // The actions on their resources; and, for elevation, the caller's
+        // side of assuming the role (needed across accounts, harmless within
+        // one), under the same conditions as the role's trust statement.
+        let mut shapes = Vec::with_capacity(2);
+        if !perms.actions.is_empty() {
+            shapes.push(StatementShape {
+                action: perms.actions.iter().map(|(a, _)| a.clone()).collect(),
+                resource: perms.resources.iter().map(|(r, _)| r.clone()).collect(),
+                require: require.clone(),
+            });
+        }
+        if let Some((arn, _)) = &perms.assume_role {
+            shapes.push(StatementShape {
+                action: crate::ir::ASSUME_ROLE_ACTIONS.iter().map(|a| a.to_string()).collect(),
+                resource: vec![arn.clone()].into(),
+                require,
+            });
+        }
+        if shapes.is_empty() {
+            return None; // nothing granted (an empty list, reported)
+        }
+        let sizer = Sizer::new(&shapes);
         let fit = sizer.max_statements(INLINE_LIMIT);
         let windows = &b.policy.windows;
         // The whole grant, unrolled, if it fits; else a horizon from the
@@ -308,44 +353,51 @@ impl Lowering for Aws {
             (true, None) => Enforcement::Exact,
             (false, None) => Enforcement::Expanded,
         };
-        let policy = PolicyDocument { statement: shape, intervals };
+        let policy = PolicyDocument { statements: shapes, intervals };
         Some(Lowered { model: AwsModel { policy, max_session_duration, size, valid_until }, enforcement })
     }
 }
 
 /// Characters of `{"Version":"2012-10-17","Statement":[]}`.
-const POLICY_OVERHEAD: usize = 39;
+pub(crate) const POLICY_OVERHEAD: usize = 39;
 
 /// The size of a policy, whitespace not counted (as AWS counts), from its
-/// number of statements: statements differ only in the digits of their
-/// Sid, since every instant is written in whole UTC seconds (20
-/// characters).
+/// number of intervals: the statements of an interval differ from those of
+/// another only in the digits of their Sids, since every instant is written
+/// in whole UTC seconds (20 characters).
 struct Sizer {
-    /// Characters of one statement, its Sid's digits not counted.
+    /// Characters of one interval's statements, their Sids' digits and the
+    /// commas between them not counted.
     base: usize,
+    /// Statements per interval.
+    per: usize,
 }
 
 impl Sizer {
-    fn new(shape: &StatementShape) -> Sizer {
+    fn new(shapes: &[StatementShape]) -> Sizer {
         let t = Timestamp::UNIX_EPOCH;
-        let one = PolicyDocument { statement: shape.clone(), intervals: vec![(t, t)] };
-        let base = crate::measure::json_chars_without_whitespace(&one) - POLICY_OVERHEAD - 1;
-        Sizer { base }
+        let one = PolicyDocument { statements: shapes.to_vec(), intervals: vec![(t, t)] };
+        let per = shapes.len().max(1);
+        // Sids Jit1..Jit{per}: one digit each while per < 10.
+        let digits: usize = (1..=per).map(|i| i.to_string().len()).sum();
+        let base = crate::measure::json_chars_without_whitespace(&one) - POLICY_OVERHEAD - digits - (per - 1);
+        Sizer { base, per }
     }
 
-    /// Characters of a policy of `n` statements.
+    /// Characters of a policy of `n` intervals.
     fn size(&self, n: usize) -> usize {
+        let statements = n * self.per;
         // Sid digits: 9 of one digit, 90 of two, ...
         let (mut digits, mut width, mut below) = (0, 1, 1usize);
-        while below <= n {
-            let upto = n.min(below * 10 - 1);
+        while below <= statements {
+            let upto = statements.min(below * 10 - 1);
             digits += (upto - below + 1) * width;
             (width, below) = (width + 1, below * 10);
         }
-        POLICY_OVERHEAD + n * self.base + digits + n.saturating_sub(1)
+        POLICY_OVERHEAD + n * self.base + digits + statements.saturating_sub(1)
     }
 
-    /// How many statements fit in `limit` characters.
+    /// How many intervals fit in `limit` characters.
     fn max_statements(&self, limit: usize) -> usize {
         // Bounded: every statement is at least `base` characters.
         let mut n = 0;
@@ -394,7 +446,7 @@ pub fn week_start(t: Timestamp) -> Timestamp {
 }
 
 /// A grant's intervals as its AWS policy covers them.
-enum Unrolled {
+pub(crate) enum Unrolled {
     /// All of them: they fit.
     Whole(Vec<(Timestamp, Timestamp)>),
     /// A rolling horizon: the intervals before its end (the instant).
@@ -410,7 +462,13 @@ enum Unrolled {
 /// a rolling horizon: from Monday 00:00 UTC of the week containing it (kept
 /// inside the grant), as many whole weeks as fit, never past `until`, with
 /// intervals cut at both ends so that nothing is allowed outside it.
-fn unroll(windows: &[Window], from: Timestamp, until: Timestamp, as_of: Option<Timestamp>, max: usize) -> Unrolled {
+pub(crate) fn unroll(
+    windows: &[Window],
+    from: Timestamp,
+    until: Timestamp,
+    as_of: Option<Timestamp>,
+    max: usize,
+) -> Unrolled {
     let Some(as_of) = as_of else {
         let (all, whole) = intervals_upto(windows, from, until, max);
         return if whole {
@@ -554,7 +612,7 @@ binding "year" {
         );
         let weeks = (until.as_second() - ts("2027-03-08T00:00:00Z").as_second()) / WEEK;
         assert_eq!(weeks as usize, iv.len() / 5, "five windows a week, none cut");
-        assert!(Sizer::new(&m.policy.statement).size(iv.len() + 5) > INLINE_LIMIT, "a week more would not fit");
+        assert!(Sizer::new(&m.policy.statements).size(iv.len() + 5) > INLINE_LIMIT, "a week more would not fit");
     }
 
     #[test]
@@ -641,17 +699,27 @@ binding "year" {
         let shape = StatementShape {
             action: vec!["s3:GetObject".to_string(), "s3:List\"Bucket".to_string()].into(),
             resource: vec!["arn:aws:s3:::b/*".to_string()].into(),
-            ip: Some(SourceIp { cidrs: vec!["10.0.0.0/8".into(), "192.168.0.0/16".into()] }),
-            mfa: Some(Mfa { present: "true" }),
-            tags: [("aws:PrincipalTag/team".to_string(), "pay ments".to_string())].into(),
+            require: Require {
+                ip: Some(SourceIp { cidrs: vec!["10.0.0.0/8".into(), "192.168.0.0/16".into()] }),
+                mfa: Some(Mfa { present: "true" }),
+                tags: [("aws:PrincipalTag/team".to_string(), "pay ments".to_string())].into(),
+            },
         };
-        let sizer = Sizer::new(&shape);
+        let assume = StatementShape {
+            action: vec!["sts:AssumeRole".to_string(), "sts:TagSession".to_string()].into(),
+            resource: vec!["arn:aws:iam::123456789012:role/backup-admin".to_string()].into(),
+            require: Require::default(),
+        };
         let t = ts("2027-03-08T14:00:00Z");
-        for n in [1, 2, 9, 10, 11, 99, 100, 101, 150] {
-            let doc = PolicyDocument { statement: shape.clone(), intervals: vec![(t, t); n] };
-            assert_eq!(sizer.size(n), crate::measure::json_chars_without_whitespace(&doc), "{n} statements");
+        for shapes in [vec![shape.clone()], vec![shape, assume]] {
+            let sizer = Sizer::new(&shapes);
+            for n in [1, 2, 4, 5, 9, 10, 11, 49, 50, 51, 99, 100, 101, 150] {
+                let doc = PolicyDocument { statements: shapes.clone(), intervals: vec![(t, t); n] };
+                let k = shapes.len();
+                assert_eq!(sizer.size(n), crate::measure::json_chars_without_whitespace(&doc), "{n} x {k} statements");
+            }
+            let fit = sizer.max_statements(INLINE_LIMIT);
+            assert!(sizer.size(fit) <= INLINE_LIMIT && sizer.size(fit + 1) > INLINE_LIMIT);
         }
-        let fit = sizer.max_statements(INLINE_LIMIT);
-        assert!(sizer.size(fit) <= INLINE_LIMIT && sizer.size(fit + 1) > INLINE_LIMIT);
     }
 }

@@ -99,6 +99,9 @@ pub struct HttpPermission {
 pub struct AwsPermissions {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
+    /// Elevation: the role the subject may assume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -225,6 +228,7 @@ pub(super) fn rule(b: &Binding) -> Rule {
             aws: role.aws.as_ref().map(|a| AwsPermissions {
                 actions: a.actions.iter().map(|x| x.0.clone()).collect(),
                 resources: a.resources.iter().map(|x| x.0.clone()).collect(),
+                assume_role: a.assume_role.as_ref().map(|x| x.0.clone()),
             }),
             gcp: role.gcp.as_ref().map(|g| GcpPermissions { role: g.role.clone(), resource: g.resource.clone() }),
             azure: role

@@ -9,6 +9,7 @@
 //! Targets are registered in `crate::target`.
 
 pub mod aws;
+pub mod aws_trust;
 pub mod azure;
 pub mod broker;
 pub mod gcp;
@@ -74,6 +75,10 @@ pub struct Options {
     /// The pod label whose value is the service name, selecting the
     /// workloads each `AuthorizationPolicy` applies to.
     pub istio_selector_label: String,
+    /// The AWS account's role trust policy size limit, characters without
+    /// whitespace: 2,048 unless the account's quota was raised (at most
+    /// 4,096). The merged trust policy of each assumed role fits in it.
+    pub aws_trust_policy_limit: usize,
 }
 
 /// The Istio extension provider named unless configured otherwise.
@@ -88,6 +93,7 @@ impl Default for Options {
             as_of: None,
             istio_provider: DEFAULT_ISTIO_PROVIDER.to_string(),
             istio_selector_label: DEFAULT_ISTIO_SELECTOR_LABEL.to_string(),
+            aws_trust_policy_limit: aws_trust::TRUST_LIMIT_DEFAULT,
         }
     }
 }
@@ -99,6 +105,8 @@ pub struct Cx<'a> {
     pub options: &'a Options,
     /// The binding's content digest (`sha256:...`).
     pub digest: &'a str,
+    /// What this binding's lowering may know of the others compiled with it.
+    pub peers: &'a Peers,
     target: Target,
     identity: Option<&'a str>,
     diags: &'a mut Diagnostics,
@@ -190,10 +198,43 @@ impl BindingOutput {
     }
 }
 
+/// What one binding's lowering may know of the other bindings compiled with
+/// it: how many share an output whose size is limited as a whole (the
+/// trust policy of a role several subjects may assume).
+#[derive(Debug, Clone, Default)]
+pub struct Peers {
+    /// Per assumed role ARN, the bindings (with an AWS identity) assuming it.
+    assumers: std::collections::BTreeMap<String, usize>,
+}
+
+impl Peers {
+    pub fn of<'b>(bindings: impl IntoIterator<Item = &'b Binding>) -> Peers {
+        let mut assumers = std::collections::BTreeMap::new();
+        for b in bindings {
+            let arn = b.role.aws.as_ref().and_then(|a| a.assume_role.as_ref());
+            if let (Some((arn, _)), Some(_)) = (arn, b.subject.identity("aws")) {
+                *assumers.entry(arn.clone()).or_insert(0) += 1;
+            }
+        }
+        Peers { assumers }
+    }
+
+    /// How many bindings assume the role `arn` (at least one: the asker).
+    pub fn assuming(&self, arn: &str) -> usize {
+        self.assumers.get(arn).copied().unwrap_or(1).max(1)
+    }
+}
+
 /// Lower one binding to the requested targets (in [`Target::ALL`] order).
 /// Errors and warnings go to `diags` with their spans and targets; warnings
 /// are also kept on the output.
-pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mut Diagnostics) -> BindingOutput {
+pub fn lower_binding(
+    b: &Binding,
+    targets: &[Target],
+    opts: &Options,
+    peers: &Peers,
+    diags: &mut Diagnostics,
+) -> BindingOutput {
     let rule = broker::rule(b);
     let digest = rule.digest.clone();
     let mut local = Diagnostics::new();
@@ -201,6 +242,7 @@ pub fn lower_binding(b: &Binding, targets: &[Target], opts: &Options, diags: &mu
         binding: b,
         options: opts,
         digest: &digest,
+        peers,
         // Set by `run` before each target's lowering.
         target: Target::ALL[0],
         identity: None,

@@ -5,6 +5,7 @@
 //! with a trailing newline.
 
 pub mod aws;
+pub mod aws_trust;
 pub mod azure;
 pub mod broker;
 pub mod gcp;

@@ -25,7 +25,15 @@ pub fn role_entry(r: &Role) -> Value {
     if let Some(a) = &r.aws {
         let actions: Vec<&str> = a.actions.iter().map(|x| x.0.as_str()).collect();
         let resources: Vec<&str> = a.resources.iter().map(|x| x.0.as_str()).collect();
-        m.insert("aws".into(), json!({"actions": actions, "resources": resources}));
+        let mut aws = Map::new();
+        if !actions.is_empty() {
+            aws.insert("actions".into(), json!(actions));
+            aws.insert("resources".into(), json!(resources));
+        }
+        if let Some((arn, _)) = &a.assume_role {
+            aws.insert("assume_role".into(), json!(arn));
+        }
+        m.insert("aws".into(), Value::Object(aws));
     }
     if let Some(g) = &r.gcp {
         m.insert("gcp".into(), json!({"role": g.role, "resource": g.resource}));

@@ -117,17 +117,7 @@ fn unique<'a, T>(
 
 fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
     let before = diags.errors().count();
-    let list = |l: &Option<ast::List>| -> Vec<(String, Span)> {
-        l.iter().flat_map(|l| l.items.iter()).map(|s| (s.value.clone(), s.span)).collect()
-    };
-    let aws = d.aws.as_ref().and_then(|a| {
-        let (actions, resources) = (list(&a.actions), list(&a.resources));
-        (a.actions.is_some() && a.resources.is_some()).then_some(ir::AwsPermissions {
-            span: a.span,
-            actions,
-            resources,
-        })
-    });
+    let aws = d.aws.as_ref().and_then(|a| aws_permissions(a, diags));
     let gcp = d.gcp.as_ref().and_then(|g| {
         Some(ir::GcpPermissions {
             span: g.span,
@@ -185,6 +175,49 @@ fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
         azure,
         openbao,
         http,
+    })
+}
+
+/// A role's `aws` block: actions on resources (both or neither), a role to
+/// assume, or both. Neither is reported by the block's shape.
+fn aws_permissions(a: &ast::AwsDecl, diags: &mut Diagnostics) -> Option<ir::AwsPermissions> {
+    let list = |l: &Option<ast::List>| -> Vec<(String, Span)> {
+        l.iter().flat_map(|l| l.items.iter()).map(|s| (s.value.clone(), s.span)).collect()
+    };
+    let mut ok = true;
+    // A list already refused inside the block (empty, say) is not missing.
+    let inside = |d: &Diagnostic| {
+        d.span.is_some_and(|s| s.file == a.span.file && s.start >= a.span.start && s.end <= a.span.end)
+    };
+    let refused = diags.errors().any(inside);
+    for (has, lacks) in [(&a.actions, "resources"), (&a.resources, "actions")].into_iter().filter(|_| !refused) {
+        let missing = if lacks == "resources" { &a.resources } else { &a.actions };
+        if let (Some(l), None) = (has, missing) {
+            ok = false;
+            let (what, other) = if lacks == "resources" { ("actions", "resources") } else { ("resources", "actions") };
+            diags.push(
+                Diagnostic::at(Code::MissingField, l.span, format!("`aws` lists {what} but no {other}"))
+                    .with_help(format!("add `{other}`: actions and resources are granted together (for elevation alone, keep only `assume_role`)")),
+            );
+        }
+    }
+    let assume_role = match &a.assume_role {
+        Some(r) => match values::role_arn(r) {
+            Ok(arn) => Some((arn, r.span)),
+            Err(d) => {
+                diags.push(d);
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    let granted = a.actions.is_some() || assume_role.is_some();
+    (ok && granted).then(|| ir::AwsPermissions {
+        span: a.span,
+        actions: list(&a.actions),
+        resources: list(&a.resources),
+        assume_role,
     })
 }
 

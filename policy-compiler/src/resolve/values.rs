@@ -237,6 +237,48 @@ pub fn is_guid(s: &str) -> bool {
         })
 }
 
+/// An IAM role ARN, for `aws.assume_role`: `arn:PARTITION:iam::ACCOUNT:role/`
+/// then an optional path and the role's name (1 to 64 of `A-Za-z0-9+=,.@_-`).
+pub fn role_arn(s: &Str) -> Result<String, Diagnostic> {
+    let v = &s.value;
+    match role_arn_problem(v) {
+        None => Ok(v.clone()),
+        Some(problem) => {
+            Err(Diagnostic::at(Code::BadRoleArn, s.span, format!("`{v}` is not an IAM role ARN: {problem}"))
+                .with_help("write the ARN of the role to assume, e.g. `arn:aws:iam::123456789012:role/backup-admin`"))
+        }
+    }
+}
+
+/// Why `v` is not an IAM role ARN, if it is not.
+pub fn role_arn_problem(v: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = v.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return Some("an ARN has six `:`-separated parts");
+    };
+    if arn != "arn" || !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
+        return Some("it must start with `arn:aws:` (or `arn:aws-cn:`, `arn:aws-us-gov:`)");
+    }
+    if service != "iam" || !region.is_empty() {
+        return Some("the service is `iam` and the region is empty: `arn:aws:iam::`");
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Some("the account is 12 digits");
+    }
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
+        return Some("the resource is `role/NAME` (a user or an assumed-role session cannot be assumed)");
+    };
+    let (path, name) = path_and_name.rsplit_once('/').unwrap_or(("", path_and_name));
+    if !path.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Some("the role's path has a character IAM does not allow");
+    }
+    let name_ok = |b: u8| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b);
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(name_ok) {
+        return Some("the role name is 1 to 64 of letters, digits and `+=,.@_-` (no wildcard)");
+    }
+    None
+}
+
 /// A mesh service name: a DNS-1123 label.
 pub fn service(s: &Str) -> Result<String, Diagnostic> {
     let v = &s.value;

@@ -30,6 +30,21 @@ fn binding_type() -> Type {
     t
 }
 
+/// An assumed role as `aws_assumed_roles` gives it.
+fn assumed_role_type() -> Type {
+    Type::Object(
+        [
+            ("trust_policy_json", Type::String),
+            ("max_session_duration", Type::Number),
+            ("bindings", Type::list_of(Type::String)),
+            ("valid_until", Type::String),
+        ]
+        .into_iter()
+        .map(|(k, t)| (k.to_string(), t))
+        .collect(),
+    )
+}
+
 impl DataSource for JitDocument {
     fn type_name(&self) -> &'static str {
         "jit_document"
@@ -49,7 +64,9 @@ impl DataSource for JitDocument {
                     attr("bindings", Type::map_of(binding_type()), Mode::Computed, "Binding name -> its role and policy specs, subject and times, ready for `for_each` into `jit_binding`."),
                     attr("istio_provider", Type::String, Mode::Optional, "The Istio extension provider the `AuthorizationPolicy` objects in `bundle_files` name; default `jit-opa`."),
                     attr("istio_selector_label", Type::String, Mode::Optional, "The pod label whose value is the service name, selecting the workloads of each `AuthorizationPolicy`; default `app`."),
-                    attr("bundle_files", Type::map_of(Type::String), Mode::Computed, "Files shared by all bindings, by path (as `jitc compile --out` writes them): the OPA bundle (`rego/.manifest`, `rego/jit/authz/policy.rego`, `rego/data.json`) and one Istio `AuthorizationPolicy` per mesh service (`istio/SERVICE.yaml`). Empty without `http` roles."),
+                    attr("aws_trust_policy_limit", Type::Number, Mode::Optional, "The AWS account's role trust policy length quota, characters: 2048 (the default) to 4096. Each assumed role's merged trust policy fits in it."),
+                    attr("bundle_files", Type::map_of(Type::String), Mode::Computed, "Files shared by all bindings, by path (as `jitc compile --out` writes them): the OPA bundle (`rego/.manifest`, `rego/jit/authz/policy.rego`, `rego/data.json`), one Istio `AuthorizationPolicy` per mesh service (`istio/SERVICE.yaml`), and the merged trust policy of each assumed AWS role (`aws-trust/ACCOUNT/NAME.json`, indexed by `aws-trust/roles.json`). Empty without `http` roles or `aws.assume_role`."),
+                    attr("aws_assumed_roles", Type::map_of(assumed_role_type()), Mode::Computed, "Elevation: per role ARN named by an `aws.assume_role`, the merged trust policy of every binding assuming it (`trust_policy_json`, for the role's `assume_role_policy`), the `max_session_duration` for the role (the shortest any of them asks), the `bindings`, and `valid_until` (the earliest end of a rolling horizon; null when every binding's statements cover its whole grant). Rolling horizons start at the week of the last read."),
                 ],
                 blocks: vec![],
             },
@@ -63,6 +80,20 @@ impl DataSource for JitDocument {
                 out.push(Diag::error("`path` is empty", "give a document file or a folder").at(path(&["path"])));
             }
         }
+        if let Some(n) = config.get("aws_trust_policy_limit").as_number() {
+            use jit_policy::lower::aws_trust::{TRUST_LIMIT_DEFAULT, TRUST_LIMIT_MAX};
+            if n.fract() != 0.0 || !(TRUST_LIMIT_DEFAULT as f64..=TRUST_LIMIT_MAX as f64).contains(&n) {
+                out.push(
+                    Diag::error(
+                        "invalid `aws_trust_policy_limit`",
+                        format!(
+                            "AWS's role trust policy quota is {TRUST_LIMIT_DEFAULT} to {TRUST_LIMIT_MAX} characters"
+                        ),
+                    )
+                    .at(path(&["aws_trust_policy_limit"])),
+                );
+            }
+        }
         for field in ["istio_provider", "istio_selector_label"] {
             if let Some(why) = config.get(field).as_str().and_then(jit_policy::render::rego::istio_name_problem) {
                 out.push(Diag::error(format!("invalid `{field}`"), why).at(path(&[field])));
@@ -71,7 +102,7 @@ impl DataSource for JitDocument {
         out
     }
 
-    fn read(&self, _ctx: &Ctx, config: Value) -> (Value, Vec<Diag>) {
+    fn read(&self, ctx: &Ctx, config: Value) -> (Value, Vec<Diag>) {
         let Some(p) = config.get("path").as_str().map(str::to_string) else {
             return (
                 config,
@@ -91,7 +122,12 @@ impl DataSource for JitDocument {
                 return (config, vec![Diag::error("cannot read policy documents", e.to_string()).at(path(&["path"]))])
             }
         };
-        let mut opts = Options::default();
+        // Outputs that cover a rolling horizon start at the week of this
+        // read, as `jit_binding`'s start at its last refresh.
+        let mut opts = Options { as_of: Some(ctx.clock.now()), ..Options::default() };
+        if let Some(n) = config.get("aws_trust_policy_limit").as_number() {
+            opts.aws_trust_policy_limit = n as usize;
+        }
         if let Some(p) = config.get("istio_provider").as_str() {
             opts.istio_provider = p.to_string();
         }
@@ -131,6 +167,23 @@ impl DataSource for JitDocument {
         let bundle: BTreeMap<String, Value> =
             jit_policy::render::shared_files(&c.outputs, &opts).into_iter().map(|(p, t)| (p, Value::str(t))).collect();
         state.set("bundle_files", Value::Map(bundle));
+        let trust: Vec<(&str, &jit_policy::lower::aws_trust::TrustModel)> =
+            c.outputs.iter().filter_map(|o| Some((o.binding.as_str(), o.get(Target::AwsTrust)?.model()?))).collect();
+        let assumed: BTreeMap<String, Value> = jit_policy::render::aws_trust::assumed_roles(&trust)
+            .into_iter()
+            .map(|r| {
+                let mut m = BTreeMap::new();
+                m.insert("trust_policy_json".to_string(), Value::str(r.policy_json()));
+                m.insert("max_session_duration".to_string(), Value::Number(r.max_session_duration as f64));
+                m.insert("bindings".to_string(), Value::List(r.bindings.iter().map(|b| Value::str(*b)).collect()));
+                m.insert(
+                    "valid_until".to_string(),
+                    r.valid_until.map(|t| Value::str(t.to_string())).unwrap_or(Value::Null),
+                );
+                (r.arn, Value::Map(m))
+            })
+            .collect();
+        state.set("aws_assumed_roles", Value::Map(assumed));
         (state, diags)
     }
 }
