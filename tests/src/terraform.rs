@@ -271,3 +271,13 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every member of a saved plan (a zip archive), as text.
+pub fn plan_file_text(path: &Path) -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): sys.stdout.write(z.read(n).decode('latin-1'))", &path.display().to_string()])
+        .output()
+        .expect("python3 reads the plan");
+    assert!(out.status.success(), "cannot read the plan file");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -32,7 +32,7 @@ fn parse(dir: &str) -> (String, Body) {
 fn wiring_examples_are_formatted_and_feed_the_cloud_resources() {
     for version in [Version::Latest, Version::V1_0_3] {
         let w = Workdir::new("fmt", version, Install::DevOverrides);
-        for dir in ["examples/aws", "examples/gcp", "examples/azure"] {
+        for dir in ["examples/aws", "examples/gcp", "examples/azure", "examples/m2m-postgres"] {
             let path = root().join(dir).display().to_string();
             let r = w.run(&["fmt", "-check", "-diff", "-no-color", &path]);
             assert_eq!(r.code, 0, "terraform fmt -check {dir} ({version:?}):\n{}", r.all());

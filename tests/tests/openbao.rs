@@ -5,8 +5,8 @@
 //! checked over OpenBao's HTTP API, not through the provider.
 
 use jiff::{Timestamp, ToSpan};
-use jit_e2e_tests::openbao::Bao;
-use jit_e2e_tests::terraform::{Install, Run, Version, Workdir};
+use jit_e2e_tests::openbao::{tokens_in, Bao};
+use jit_e2e_tests::terraform::{plan_file_text, Install, Run, Version, Workdir};
 use std::time::Duration;
 
 fn ok(r: &Run, what: &str) {
@@ -99,18 +99,6 @@ fn example_applies_real_objects_and_repairs_drift() {
 }
 
 /// A token from an AppRole login through the binding's role (a fresh secret id).
-fn login(bao: &Bao, binding: &str) -> String {
-    let role = format!("auth/approle/role/jit-{binding}");
-    let (s, id) = bao.get(&format!("{role}/role-id"));
-    assert_eq!(s, 200, "{id}");
-    let (s, secret) = bao.request("POST", &format!("{role}/secret-id"), None, None);
-    assert_eq!(s, 200, "{secret}");
-    let body = serde_json::json!({"role_id": id["data"]["role_id"], "secret_id": secret["data"]["secret_id"]});
-    let (s, auth) = bao.request("POST", "auth/approle/login", Some(&body), Some(""));
-    assert_eq!(s, 200, "{auth}");
-    auth["auth"]["client_token"].as_str().expect("token").to_string()
-}
-
 /// The capabilities a token has on a path.
 fn capabilities(bao: &Bao, token: &str, path: &str) -> Vec<String> {
     let (s, v) = bao.request("POST", "sys/capabilities-self", Some(&serde_json::json!({"paths": [path]})), Some(token));
@@ -168,14 +156,14 @@ fn objects_follow_not_before_and_expires_at() {
     let (_, policy) = bao.get("sys/policies/acl/jit-ending");
     assert_eq!(policy["data"]["expiration"], boundary.to_string(), "{policy}");
     // A login through the role while active can read the path.
-    let token = login(&bao, "ending");
+    let token = bao.approle_login("ending");
     assert_eq!(capabilities(&bao, &token, "kv/data/x"), ["read"]);
     let wait = boundary.as_millisecond() - Timestamp::now().as_millisecond() + 1500;
     std::thread::sleep(Duration::from_millis(wait.max(0) as u64));
     // With no Terraform run, the policy is gone; the role left behind grants
     // nothing: a new login's token has no capability on the path.
     assert_eq!(exists(&bao, "ending"), (false, true), "OpenBao removed the policy at expires_at");
-    let token = login(&bao, "ending");
+    let token = bao.approle_login("ending");
     assert_eq!(capabilities(&bao, &token, "kv/data/x"), ["deny"]);
     // jit_credential refuses a binding past expires_at although its role
     // still exists.
@@ -270,32 +258,6 @@ open("token.txt", "w").write(os.environ["TOKEN"])
 if "EXPIRES_AT" in os.environ:
     open("expires_at.txt", "w").write(os.environ["EXPIRES_AT"])
 "#;
-
-/// Every OpenBao service-token-looking string in a text.
-fn tokens_in(text: &str) -> Vec<String> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    for i in 0..b.len().saturating_sub(25) {
-        if b[i] == b's'
-            && b[i + 1] == b'.'
-            && b[i + 2..i + 26].iter().all(u8::is_ascii_alphanumeric)
-            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-        {
-            out.push(text[i..i + 26].to_string());
-        }
-    }
-    out
-}
-
-fn plan_file_text(path: &std::path::Path) -> String {
-    // A saved plan is a zip archive; read every member.
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor n in z.namelist(): sys.stdout.write(z.read(n).decode('latin-1'))", &path.display().to_string()])
-        .output()
-        .expect("python3 reads the plan");
-    assert!(out.status.success(), "cannot read the plan file");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn ephemeral_credential_works_during_apply_and_is_revoked_and_never_stored() {
