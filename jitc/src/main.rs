@@ -200,7 +200,8 @@ struct DiffArgs {
 struct DriftArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// OpenBao address [default: BAO_ADDR, then VAULT_ADDR].
+    /// OpenBao address, or a cluster's nodes separated by commas [default:
+    /// BAO_ADDR, then VAULT_ADDR].
     #[arg(long)]
     openbao_addr: Option<String>,
     /// Environment variable holding the token [default: BAO_TOKEN, then VAULT_TOKEN].
@@ -535,6 +536,7 @@ fn drift(a: DriftArgs) -> Run {
     };
     let settings = jit_openbao::Settings {
         address: a.openbao_addr,
+        addresses: Vec::new(),
         token: None,
         token_env: a.token_env,
         namespace: a.namespace,
@@ -551,7 +553,7 @@ fn drift(a: DriftArgs) -> Run {
         Failure::Usage(format!("{e} (see `--{flag}`)"))
     })?;
     let opts = Options { openbao_prefix: config.name_prefix.clone(), as_of: Some(at), ..Options::default() };
-    let Some(c) = compile_or_report(&a.paths, &[Target::Openbao, Target::Aws], &opts)? else {
+    let Some(c) = compile_or_report(&a.paths, &[Target::Openbao, Target::Aws, Target::AwsTrust], &opts)? else {
         return Ok(Outcome::Invalid);
     };
     let mut findings = drift::run(&c, config, at).map_err(Failure::Io)?;

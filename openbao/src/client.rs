@@ -3,29 +3,61 @@
 //! Faults: an unreachable address names it; a sealed server says so; 403
 //! names the path and the capability it needs; 5xx and timeouts are retried
 //! with backoff, at most 3 tries and 30 s in all.
+//!
+//! Clusters: the configuration may list several addresses (the nodes of an
+//! integrated-storage cluster). Requests go to the last node that served
+//! one. A standby forwards requests to the active node; while the cluster
+//! fails over (the active node gone, no leader elected yet) nodes refuse,
+//! redirect (307) to the node that was active, or are unreachable: then the
+//! client follows a redirect once, moves to the next address and tries
+//! again, with backoff, for at most [`FAILOVER`] and [`FAILOVER_TRIES`]
+//! tries, and the error names what each node last said. Every request jit
+//! sends is idempotent (writes put the whole object, deletes accept 404), so
+//! a request retried after a failover leaves the same state as one sent once.
 
 use super::{desired, AppRole, Broker, BrokerError, Config, Login, Policy};
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const TRIES: u32 = 3;
 const PER_TRY: Duration = Duration::from_secs(10);
 const OVERALL: Duration = Duration::from_secs(30);
+/// How long a request may wait for a cluster to elect a new active node.
+pub const FAILOVER: Duration = Duration::from_secs(60);
+/// How many tries a request may take while a cluster fails over.
+pub const FAILOVER_TRIES: u32 = 80;
 
 #[derive(Debug)]
 pub struct OpenBao {
     config: Config,
     http: reqwest::Client,
     requests: AtomicU64,
+    /// Index in `config.addresses` of the node that last served a request.
+    current: AtomicUsize,
+    /// Requests that were tried again because of a failover.
+    failover_retries: AtomicU64,
+}
+
+/// What one try of a request came to.
+enum Try {
+    Done(StatusCode, Value),
+    /// Stop: an error that another node or another try would not change.
+    Fatal(BrokerError),
+    /// A node cannot serve now (unreachable, sealed, standby without an
+    /// active node, redirecting): what it said, and where it redirects.
+    Failover(String, Option<String>),
+    /// A transient error of a server that otherwise works (5xx, timeout).
+    Retry(BrokerError),
 }
 
 impl OpenBao {
     pub fn new(config: Config) -> Result<Self, String> {
         let mut roots = rustls::RootCertStore::empty();
-        match (&config.ca_cert_pem, config.address.starts_with("https://")) {
+        let https = config.addresses.iter().chain([&config.address]).any(|a| a.starts_with("https://"));
+        match (&config.ca_cert_pem, https) {
             (Some(pem), _) => {
                 let der = crate::tls::pem_to_der(pem).ok_or("`ca_cert` holds no PEM certificate")?;
                 roots.add(rustls::pki_types::CertificateDer::from(der)).map_err(|e| format!("`ca_cert`: {e}"))?;
@@ -43,19 +75,36 @@ impl OpenBao {
             .map_err(|e| e.to_string())?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        // Redirects (a standby pointing at the active node) are followed
+        // here, so that a redirect to a node that is gone counts as a
+        // failover rather than as that node being the one configured.
         let builder = reqwest::Client::builder()
             .timeout(PER_TRY)
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .use_preconfigured_tls(tls);
         let http = builder.build().map_err(|e| e.to_string())?;
-        Ok(OpenBao { config, http, requests: AtomicU64::new(0) })
+        let mut config = config;
+        if config.addresses.is_empty() {
+            config.addresses = vec![config.address.clone()];
+        }
+        Ok(OpenBao {
+            config,
+            http,
+            requests: AtomicU64::new(0),
+            current: AtomicUsize::new(0),
+            failover_retries: AtomicU64::new(0),
+        })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/v1/{path}", self.config.address.trim_end_matches('/'))
+    /// The address of the node that last served a request.
+    pub fn current_address(&self) -> &str {
+        let i = self.current.load(Ordering::Relaxed) % self.config.addresses.len().max(1);
+        self.config.addresses.get(i).map(String::as_str).unwrap_or(&self.config.address)
     }
 
-    /// One request with retries. `token` overrides the configured token.
+    /// One request, retried (see the module's comment). `token` overrides
+    /// the configured token.
     async fn call(
         &self,
         method: Method,
@@ -65,71 +114,156 @@ impl OpenBao {
         capability: &str,
     ) -> Result<(StatusCode, Value), BrokerError> {
         let start = Instant::now();
-        let address = self.config.address.clone();
+        let nodes = self.config.addresses.len().max(1);
+        let mut index = self.current.load(Ordering::Relaxed) % nodes;
+        let mut redirect: Option<String> = None;
+        // What each address last said, for the final error.
+        let mut said: Vec<(String, String)> = Vec::new();
+        let (mut retries, mut failovers, mut tries) = (0u32, 0u32, 0u32);
+        // Tries in a row at which nothing answered: two rounds of every
+        // address mean no node is alive, not a failover.
+        let mut unreachable = 0usize;
         let mut last: Option<BrokerError> = None;
-        for attempt in 1..=TRIES {
-            if attempt > 1 {
-                let wait = Duration::from_millis(500 * 2u64.pow(attempt - 2));
-                if start.elapsed() + wait > OVERALL {
-                    break;
-                }
-                tokio::time::sleep(wait).await;
-            }
+        loop {
+            let base = redirect.take().unwrap_or_else(|| self.config.addresses[index].clone());
+            tries += 1;
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let mut req = self.http.request(method.clone(), self.url(path));
-            if let Some(t) = token.or(Some(self.config.token.as_str())).filter(|t| !t.is_empty()) {
-                req = req.header("X-Vault-Token", t);
-            }
-            if let Some(ns) = self.config.namespace.as_deref().filter(|n| !n.is_empty()) {
-                req = req.header("X-Vault-Namespace", ns);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let resp = match req.send().await {
-                Ok(r) => r,
-                Err(e) if e.is_timeout() => {
-                    last = Some(BrokerError::Timeout {
-                        address: address.clone(),
-                        seconds: start.elapsed().as_secs(),
-                        tries: attempt,
-                    });
-                    continue;
+            let outcome = self.try_once(&base, method.clone(), path, body, token, capability).await;
+            match outcome {
+                Try::Done(status, v) => {
+                    if let Some(i) = self.config.addresses.iter().position(|a| *a == base) {
+                        self.current.store(i, Ordering::Relaxed);
+                    }
+                    return Ok((status, v));
                 }
-                Err(e) if e.is_connect() => {
-                    return Err(BrokerError::Unreachable { address, detail: root_cause(&e) });
+                Try::Fatal(e) => return Err(e),
+                Try::Retry(e) => {
+                    retries += 1;
+                    last = Some(e);
+                    if retries >= TRIES {
+                        break;
+                    }
                 }
-                Err(e) => {
-                    last = Some(BrokerError::Unreachable { address: address.clone(), detail: root_cause(&e) });
-                    continue;
+                Try::Failover(what, to) => {
+                    // One server, reached directly: its own failure, as before.
+                    let single = nodes == 1 && failovers == 0 && to.is_none();
+                    if single && (what.starts_with("unreachable") || what == "sealed") {
+                        return Err(match what.as_str() {
+                            "sealed" => BrokerError::Sealed { address: base },
+                            _ => BrokerError::Unreachable {
+                                address: base,
+                                detail: what.trim_start_matches("unreachable: ").to_string(),
+                            },
+                        });
+                    }
+                    failovers += 1;
+                    self.failover_retries.fetch_add(1, Ordering::Relaxed);
+                    unreachable = if what.starts_with("unreachable") { unreachable + 1 } else { 0 };
+                    match said.iter_mut().find(|(a, _)| *a == base) {
+                        Some(entry) => entry.1 = what,
+                        None => said.push((base.clone(), what)),
+                    }
+                    // Follow a redirect once; else the next address.
+                    match to {
+                        Some(location) => redirect = Some(location),
+                        None => index = (index + 1) % nodes,
+                    }
+                    if failovers >= FAILOVER_TRIES || unreachable >= 2 * nodes {
+                        break;
+                    }
                 }
+            }
+            let wait = if failovers > 0 && last.is_none() {
+                Duration::from_millis((100 * 2u64.pow(failovers.min(5))).min(2_000))
+            } else {
+                Duration::from_millis(500 * 2u64.pow(retries.saturating_sub(1)))
             };
-            let status = resp.status();
-            let text = resp.text().await.unwrap_or_default();
-            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let detail = v["errors"]
-                .as_array()
-                .map(|e| {
-                    e.iter()
-                        .filter_map(Value::as_str)
-                        .map(|s| s.trim().replace('\n', " "))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            match status.as_u16() {
-                503 if detail.contains("sealed") => return Err(BrokerError::Sealed { address }),
-                403 => {
-                    return Err(BrokerError::Forbidden { path: path.to_string(), capability: capability.to_string() })
-                }
-                500..=599 => {
-                    last = Some(BrokerError::Server { status: status.as_u16(), path: path.to_string(), detail });
-                    continue;
-                }
-                _ => return Ok((status, v)),
+            let budget = if failovers > 0 { FAILOVER } else { OVERALL };
+            if start.elapsed() + wait > budget {
+                break;
             }
+            tokio::time::sleep(wait).await;
         }
-        Err(last.unwrap_or(BrokerError::Timeout { address, seconds: start.elapsed().as_secs(), tries: TRIES }))
+        if failovers > 0 {
+            let nodes = said.iter().map(|(a, w)| format!("{a}: {w}")).collect::<Vec<_>>().join("; ");
+            return Err(BrokerError::NoActiveNode {
+                path: path.to_string(),
+                seconds: start.elapsed().as_secs(),
+                tries,
+                nodes,
+            });
+        }
+        Err(last.unwrap_or(BrokerError::Timeout {
+            address: self.config.address.clone(),
+            seconds: start.elapsed().as_secs(),
+            tries,
+        }))
+    }
+
+    /// One try of a request at the node `base`.
+    async fn try_once(
+        &self,
+        base: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+        capability: &str,
+    ) -> Try {
+        let start = Instant::now();
+        let url = format!("{}/v1/{path}", base.trim_end_matches('/'));
+        let mut req = self.http.request(method, url);
+        if let Some(t) = token.or(Some(self.config.token.as_str())).filter(|t| !t.is_empty()) {
+            req = req.header("X-Vault-Token", t);
+        }
+        if let Some(ns) = self.config.namespace.as_deref().filter(|n| !n.is_empty()) {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return Try::Retry(BrokerError::Timeout {
+                    address: base.to_string(),
+                    seconds: start.elapsed().as_secs(),
+                    tries: 1,
+                })
+            }
+            Err(e) if e.is_connect() => return Try::Failover(format!("unreachable: {}", root_cause(&e)), None),
+            Err(e) => return Try::Failover(format!("unreachable: {}", root_cause(&e)), None),
+        };
+        let status = resp.status();
+        if status.is_redirection() {
+            // A standby that cannot forward: it names the active node, which
+            // may be the one that is gone.
+            let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).and_then(|l| {
+                let u = reqwest::Url::parse(l).ok()?;
+                Some(
+                    format!("{}://{}", u.scheme(), u.host_str()?)
+                        + &u.port().map(|p| format!(":{p}")).unwrap_or_default(),
+                )
+            });
+            let what = format!("standby, redirecting to {}", location.as_deref().unwrap_or("nowhere"));
+            return Try::Failover(what, location.filter(|l| l != base));
+        }
+        let text = resp.text().await.unwrap_or_default();
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let detail = v["errors"]
+            .as_array()
+            .map(|e| {
+                e.iter().filter_map(Value::as_str).map(|s| s.trim().replace('\n', " ")).collect::<Vec<_>>().join("; ")
+            })
+            .unwrap_or_else(|| text.chars().take(200).collect());
+        match status.as_u16() {
+            503 if detail.contains("sealed") => Try::Failover("sealed".into(), None),
+            403 => Try::Fatal(BrokerError::Forbidden { path: path.to_string(), capability: capability.to_string() }),
+            429 => Try::Failover(format!("standby: {detail}"), None),
+            500..=599 if failing_over(&detail) => Try::Failover(format!("no active node yet: {detail}"), None),
+            500..=599 => Try::Retry(BrokerError::Server { status: status.as_u16(), path: path.to_string(), detail }),
+            _ => Try::Done(status, v),
+        }
     }
 
     fn fail(&self, status: StatusCode, path: &str, v: &Value) -> BrokerError {
@@ -147,6 +281,25 @@ impl OpenBao {
     fn role_path(&self, name: &str) -> String {
         desired::role_path(&self.config.approle_mount, name)
     }
+}
+
+/// Whether a 5xx answer says the cluster has no active node to serve the
+/// request (a standby during an election, a forward that failed).
+fn failing_over(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    [
+        "active cluster node not found",
+        "not active",
+        "no active",
+        "leader",
+        "forward",
+        "standby",
+        "raft",
+        "connection refused",
+        "unavailable",
+    ]
+    .iter()
+    .any(|w| d.contains(w))
 }
 
 fn root_cause(e: &reqwest::Error) -> String {
@@ -324,6 +477,10 @@ impl Broker for OpenBao {
 
     fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    fn failover_retries(&self) -> u64 {
+        self.failover_retries.load(Ordering::Relaxed)
     }
 }
 

@@ -118,13 +118,31 @@ pub struct Failed {
 /// [`BrokerError::ExpirationElapsed`], which callers treat as the expected
 /// end of the grant.
 pub async fn converge(broker: &dyn Broker, declared: &Declared, exist: bool) -> (Present, Option<Failed>) {
+    let (present, failed) = converge_once(broker, declared, exist).await;
+    match &failed {
+        // A write or delete whose answer was lost (a node gone mid-request,
+        // a failover that outlasted the retries) may have taken effect:
+        // what is present is read back, when the server answers, so the
+        // caller's record matches the server.
+        Some(Failed {
+            error: BrokerError::NoActiveNode { .. } | BrokerError::Timeout { .. } | BrokerError::Server { .. },
+            ..
+        }) => match read(broker, &declared.name).await {
+            Ok(live) => (live.present(), failed),
+            Err(_) => (present, failed),
+        },
+        _ => (present, failed),
+    }
+}
+
+async fn converge_once(broker: &dyn Broker, declared: &Declared, exist: bool) -> (Present, Option<Failed>) {
     let name = &declared.name;
     let failed = |doing: String, error| Some(Failed { doing, error });
     if exist {
         match broker.write_policy(name, &declared.policy, Some(declared.expires_at)).await {
             Ok(()) => {}
             Err(e @ BrokerError::ExpirationElapsed { .. }) => {
-                let (present, deleted) = Box::pin(converge(broker, declared, false)).await;
+                let (present, deleted) = Box::pin(converge_once(broker, declared, false)).await;
                 return (present, deleted.or(failed(format!("write policy `{name}`"), e)));
             }
             Err(e) => return (Present::NONE, failed(format!("write policy `{name}`"), e)),

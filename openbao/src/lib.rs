@@ -25,7 +25,11 @@ pub const DEFAULT_MOUNT: &str = "approle";
 /// then to defaults, in [`Settings::resolve`].
 #[derive(Clone, Default)]
 pub struct Settings {
+    /// One address, or several separated by commas (the nodes of a cluster).
     pub address: Option<String>,
+    /// The nodes of a cluster, tried in order (the last good one is
+    /// remembered); instead of `address`.
+    pub addresses: Vec<String>,
     pub token: Option<String>,
     /// A variable to read the token from instead of `BAO_TOKEN`/`VAULT_TOKEN`.
     pub token_env: Option<String>,
@@ -39,6 +43,7 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("address", &self.address)
+            .field("addresses", &self.addresses)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("token_env", &self.token_env)
             .field("namespace", &self.namespace)
@@ -82,11 +87,24 @@ impl Settings {
     pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let given = |v: Option<String>| v.filter(|v| !v.is_empty());
         let var = |keys: &[&str]| keys.iter().find_map(|k| given(env(k)));
-        let address =
-            given(self.address).or_else(|| var(&["BAO_ADDR", "VAULT_ADDR"])).ok_or(ConfigError::MissingAddress)?;
-        if !(address.starts_with("http://") || address.starts_with("https://")) {
-            return Err(ConfigError::BadAddress(address));
+        let listed: Vec<String> = self.addresses.into_iter().filter(|a| !a.is_empty()).collect();
+        let joined = match listed.is_empty() {
+            true => {
+                given(self.address).or_else(|| var(&["BAO_ADDR", "VAULT_ADDR"])).ok_or(ConfigError::MissingAddress)?
+            }
+            false => listed.join(","),
+        };
+        let mut addresses: Vec<String> = Vec::new();
+        for a in joined.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            if !(a.starts_with("http://") || a.starts_with("https://")) {
+                return Err(ConfigError::BadAddress(a.to_string()));
+            }
+            let a = a.trim_end_matches('/').to_string();
+            if !addresses.contains(&a) {
+                addresses.push(a);
+            }
         }
+        let address = addresses.first().cloned().ok_or(ConfigError::MissingAddress)?;
         let token = match (given(self.token), self.token_env) {
             (Some(t), _) => t,
             (None, Some(name)) => given(env(&name)).ok_or(ConfigError::MissingTokenVar(name))?,
@@ -98,6 +116,7 @@ impl Settings {
         }
         Ok(Config {
             address,
+            addresses,
             token,
             namespace: given(self.namespace).or_else(|| var(&["BAO_NAMESPACE", "VAULT_NAMESPACE"])),
             approle_mount: given(self.approle_mount).unwrap_or_else(|| DEFAULT_MOUNT.to_string()),
@@ -110,7 +129,11 @@ impl Settings {
 /// The OpenBao connection and naming in use.
 #[derive(Clone, Default)]
 pub struct Config {
+    /// The first address.
     pub address: String,
+    /// Every address, in order (one for a single server, the nodes of a
+    /// cluster otherwise); `address` is the first.
+    pub addresses: Vec<String>,
     pub token: String,
     pub namespace: Option<String>,
     pub approle_mount: String,
@@ -123,7 +146,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The token is a secret: never printed.
         f.debug_struct("Config")
-            .field("address", &self.address)
+            .field("addresses", &self.addresses)
             .field("token", &"<redacted>")
             .field("namespace", &self.namespace)
             .field("approle_mount", &self.approle_mount)
@@ -145,6 +168,12 @@ pub enum BrokerError {
     Server { status: u16, path: String, detail: String },
     #[error("OpenBao at {address} did not answer within {seconds} s (after {tries} tries)")]
     Timeout { address: String, seconds: u64, tries: u32 },
+    /// No node of a cluster served the request within the failover bounds;
+    /// `nodes` says what each one last answered.
+    #[error(
+        "no OpenBao node served `{path}` within {seconds} s ({tries} tries; the cluster may be failing over): {nodes}"
+    )]
+    NoActiveNode { path: String, seconds: u64, tries: u32, nodes: String },
     /// A policy write refused because its expiration has already passed:
     /// OpenBao would have removed the policy at that instant.
     #[error("OpenBao refused policy `{name}`: its expiration {expiration} has already passed")]
@@ -197,6 +226,10 @@ pub trait Broker: Send + Sync + fmt::Debug {
     async fn list_roles(&self) -> Result<Vec<String>, BrokerError>;
     /// Requests sent so far (for the benchmark's per-binding figures).
     fn requests(&self) -> u64;
+    /// Of those, the tries sent again because a cluster was failing over.
+    fn failover_retries(&self) -> u64 {
+        0
+    }
 }
 
 /// Policy text compared the way OpenBao reads it: comments, blank lines and
@@ -235,6 +268,19 @@ mod tests {
             Settings { address: Some("https://bao".into()), namespace: Some("mine".into()), ..Default::default() };
         let c = given.resolve(&e).expect("resolves");
         assert_eq!((c.address.as_str(), c.namespace.as_deref()), ("https://bao", Some("mine")));
+    }
+
+    #[test]
+    fn several_addresses_are_kept_in_order_without_repeats() {
+        let e = env(&[("BAO_ADDR", "http://a:8200, http://b:8200/,http://a:8200"), ("BAO_TOKEN", "t")]);
+        let c = Settings::default().resolve(&e).expect("resolves");
+        assert_eq!(c.addresses, ["http://a:8200", "http://b:8200"]);
+        assert_eq!(c.address, "http://a:8200");
+        let listed = Settings { addresses: vec!["http://c".into(), "http://d".into()], ..Default::default() };
+        let c = listed.resolve(&e).expect("resolves");
+        assert_eq!((c.address.as_str(), c.addresses.len()), ("http://c", 2));
+        let bad = Settings { addresses: vec!["http://c".into(), "d:8200".into()], ..Default::default() };
+        assert_eq!(bad.resolve(&e).err(), Some(ConfigError::BadAddress("d:8200".into())));
     }
 
     #[test]

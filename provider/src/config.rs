@@ -33,7 +33,13 @@ pub fn schema() -> Schema {
                             "address",
                             s.clone(),
                             Mode::Optional,
-                            "OpenBao address; defaults to `BAO_ADDR`, then `VAULT_ADDR`.",
+                            "OpenBao address; defaults to `BAO_ADDR`, then `VAULT_ADDR` (either may list a cluster's nodes separated by commas).",
+                        ),
+                        attr(
+                            "addresses",
+                            Type::list_of(s.clone()),
+                            Mode::Optional,
+                            "The nodes of an OpenBao cluster (integrated storage), instead of `address`: tried in order, the last one that answered is used first, and while the cluster fails over requests move to the next node and are retried for up to 60 s.",
                         ),
                         token,
                         attr("namespace", s.clone(), Mode::Optional, "OpenBao namespace (`X-Vault-Namespace`)."),
@@ -78,8 +84,18 @@ pub fn broker_config(config: &Value) -> Result<Option<Config>, Diag> {
         return Ok(None);
     }
     let get = |k: &str| b.get(k).as_str().map(String::from);
+    let addresses: Vec<String> =
+        b.get("addresses").as_list().unwrap_or_default().iter().filter_map(|v| v.as_str().map(String::from)).collect();
+    if get("address").is_some() && !addresses.is_empty() {
+        return Err(Diag::error(
+            "both `address` and `addresses`",
+            "give one OpenBao address, or the list of a cluster's nodes",
+        )
+        .at(path(&["openbao", "addresses"])));
+    }
     let settings = Settings {
         address: get("address"),
+        addresses,
         token: get("token"),
         token_env: None,
         namespace: get("namespace"),

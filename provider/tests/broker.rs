@@ -18,6 +18,7 @@ use std::sync::Arc;
 fn config() -> Config {
     Config {
         address: "http://127.0.0.1:1".into(),
+        addresses: Vec::new(),
         token: "t".into(),
         namespace: None,
         approle_mount: "approle".into(),
@@ -147,6 +148,85 @@ async fn forbidden_and_sealed_are_worded_and_not_retried() {
     let client = OpenBao::new(Config { address: addr.clone(), ..config() }).unwrap();
     let err = client.read_role("jit-x").await.unwrap_err();
     assert_eq!(err, BrokerError::Sealed { address: addr });
+}
+
+/// A loopback HTTP server answering its requests in turn from `script`
+/// (status, extra header lines, body); the last entry repeats.
+fn sequence(script: Vec<(u16, String, &'static str)>) -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50) {
+            let Ok(mut s) = stream else { continue };
+            let i = c.fetch_add(1, Ordering::SeqCst).min(script.len() - 1);
+            let (status, headers, body) = &script[i];
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (addr, count)
+}
+
+/// A port nothing listens on.
+fn closed_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    addr
+}
+
+const POLICY: &str = r#"{"data":{"policy":"path \"a\" { capabilities = [\"read\"] }"}}"#;
+
+#[tokio::test]
+async fn a_failing_over_cluster_is_ridden_over_and_the_serving_node_remembered() {
+    // Node A is gone; node B has no active node twice, then serves.
+    let dead = closed_port();
+    let no_leader = r#"{"errors":["local node not active but active cluster node not found"]}"#;
+    let (b, count) =
+        sequence(vec![(500, String::new(), no_leader), (500, String::new(), no_leader), (200, String::new(), POLICY)]);
+    let client =
+        OpenBao::new(Config { address: dead.clone(), addresses: vec![dead.clone(), b.clone()], ..config() }).unwrap();
+    let policy = client.read_policy("jit-x").await.expect("served after the failover");
+    assert!(policy.is_some_and(|p| p.text.contains("capabilities")));
+    assert_eq!(count.load(Ordering::SeqCst), 3, "B answered three times");
+    assert_eq!(client.current_address(), b, "the node that served is remembered");
+    assert!(client.failover_retries() >= 3, "{}", client.failover_retries());
+    // The next request goes to B first.
+    client.read_policy("jit-x").await.expect("served");
+    assert_eq!(count.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_standby_redirecting_to_a_lost_node_is_retried_until_it_serves() {
+    // The only address given is a standby: it redirects to the active node,
+    // which is gone, then (a new active node elected) serves.
+    let dead = closed_port();
+    let redirect = format!("Location: {dead}/v1/sys/policies/acl/jit-x\r\n");
+    let (standby, count) =
+        sequence(vec![(307, redirect.clone(), ""), (307, redirect, ""), (200, String::new(), POLICY)]);
+    let client = OpenBao::new(Config { address: standby.clone(), ..config() }).unwrap();
+    assert!(client.read_policy("jit-x").await.expect("served").is_some());
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn no_node_answering_fails_soon_naming_every_node() {
+    let (a, b) = (closed_port(), closed_port());
+    let client =
+        OpenBao::new(Config { address: a.clone(), addresses: vec![a.clone(), b.clone()], ..config() }).unwrap();
+    let start = std::time::Instant::now();
+    let err = client.read_policy("jit-x").await.unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "two rounds, not the whole failover budget");
+    let text = err.to_string();
+    assert!(matches!(err, BrokerError::NoActiveNode { .. }), "{err:?}");
+    assert!(text.contains(&format!("{a}: unreachable")) && text.contains(&format!("{b}: unreachable")), "{text}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! These tests drive real, independent implementations; they need no
 //! network once `tools/setup-python.sh` has installed the pinned tools.
 
+pub mod cluster;
 pub mod openbao;
 pub mod postgres;
 pub mod terraform;

@@ -19,6 +19,8 @@ pub struct Bao {
     pub addr: String,
     pub token: String,
     unseal_key: String,
+    /// Whether this value started the server (and stops it on drop).
+    owned: bool,
 }
 
 fn script(args: &[&str]) -> String {
@@ -50,7 +52,18 @@ impl Bao {
         let get = |k: &str| {
             env.lines().find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string)).unwrap_or_default()
         };
-        Bao { addr: get("BAO_ADDR"), token: get("BAO_TOKEN"), unseal_key: get("BAO_UNSEAL_KEY"), dir }
+        Bao { addr: get("BAO_ADDR"), token: get("BAO_TOKEN"), unseal_key: get("BAO_UNSEAL_KEY"), dir, owned: true }
+    }
+
+    /// A client of a server started elsewhere (a cluster's node).
+    pub fn client(addr: &str, token: &str) -> Bao {
+        Bao {
+            dir: PathBuf::new(),
+            addr: addr.to_string(),
+            token: token.to_string(),
+            unseal_key: String::new(),
+            owned: false,
+        }
     }
 
     /// Environment for Terraform: the provider reads BAO_ADDR and BAO_TOKEN.
@@ -61,7 +74,16 @@ impl Bao {
     /// One HTTP/1.1 request to the server; (status, JSON body or Null).
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> (u16, Value) {
         let hostport = self.addr.trim_start_matches("http://");
-        let mut s = TcpStream::connect(hostport).expect("connect to OpenBao");
+        assert!(TcpStream::connect(hostport).is_ok(), "connect to OpenBao at {}", self.addr);
+        self.try_request(method, path, body, token)
+    }
+
+    /// As [`Bao::request`], with status 0 when nothing answers.
+    pub fn try_request(&self, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> (u16, Value) {
+        let hostport = self.addr.trim_start_matches("http://");
+        let Ok(mut s) = TcpStream::connect(hostport) else {
+            return (0, Value::Null);
+        };
         s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
         let body = body.map(Value::to_string).unwrap_or_default();
         let token = token.unwrap_or(&self.token);
@@ -69,7 +91,9 @@ impl Bao {
             "{method} /v1/{path} HTTP/1.1\r\nHost: {hostport}\r\nX-Vault-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        s.write_all(req.as_bytes()).expect("send");
+        if s.write_all(req.as_bytes()).is_err() {
+            return (0, Value::Null);
+        }
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
         let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -133,6 +157,9 @@ impl Bao {
 
 impl Drop for Bao {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         self.stop();
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.dir);

@@ -95,6 +95,9 @@ pub fn timestamp(s: &Str, field: &str) -> Result<Timestamp, Diagnostic> {
         return Err(bad(": write the time as HH:MM:SS"));
     }
     let offset = &v[19..];
+    if offset.starts_with('.') || offset.starts_with(',') {
+        return Err(bad(": fractions of a second are not allowed (AWS conditions take whole seconds)"));
+    }
     let offset_ok = offset == "Z"
         || (offset.len() == 6
             && matches!(offset.as_bytes()[0], b'+' | b'-')
@@ -482,6 +485,8 @@ mod tests {
         ] {
             assert!(timestamp(&s(bad), "x").is_err(), "{bad}");
         }
+        let fraction = timestamp(&s("2026-12-02T07:12:04.700398704Z"), "not_before").expect_err("fractions");
+        assert!(fraction.message.contains("fractions of a second are not allowed"), "{}", fraction.message);
     }
 
     #[test]

@@ -509,8 +509,12 @@ pub struct Controller {
 #[tonic::async_trait]
 impl plugin_pb::grpc_controller_server::GrpcController for Controller {
     async fn shutdown(&self, _: Request<plugin_pb::Empty>) -> Result<Response<plugin_pb::Empty>, Status> {
-        let requests = self.broker.read().ok().and_then(|b| b.as_ref().map(|b| b.requests())).unwrap_or(0);
-        log::info("shutdown requested", &[("openbao_requests", &requests.to_string())]);
+        let counts = self.broker.read().ok().and_then(|b| b.as_ref().map(|b| (b.requests(), b.failover_retries())));
+        let (requests, failover) = counts.unwrap_or((0, 0));
+        log::info(
+            "shutdown requested",
+            &[("openbao_requests", &requests.to_string()), ("openbao_failover_retries", &failover.to_string())],
+        );
         self.shutdown.notify_one();
         Ok(Response::new(plugin_pb::Empty {}))
     }
