@@ -84,6 +84,7 @@ codes! {
     BadIdentity = "JIT046", Error, "invalid subject identity";
     DuplicateApprover = "JIT047", Error, "approver listed twice";
     BadRoleArn = "JIT048", Error, "invalid IAM role ARN to assume";
+    UnknownGroup = "JIT049", Error, "approver group not declared";
     // Target limits.
     AzureWindows = "JIT050", Error, "Azure PIM cannot express recurring windows";
     GcpTooManyOperators = "JIT051", Error, "GCP condition has more than 12 logical operators";
@@ -92,6 +93,7 @@ codes! {
     GcpPublicMember = "JIT054", Error, "GCP conditions cannot apply to allUsers";
     NeverActive = "JIT055", Error, "binding is never active";
     AwsTrustPolicyTooLarge = "JIT056", Error, "AWS trust policy over the role trust policy size limit";
+    QuorumUnreachable = "JIT057", Error, "approval quorum unreachable without the subject";
     // Mesh access.
     BadSpiffeId = "JIT060", Error, "invalid SPIFFE ID";
     BadServiceName = "JIT061", Error, "invalid service name";

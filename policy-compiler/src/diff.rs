@@ -65,6 +65,7 @@ kinds! {
     ApprovalRemoved = "approval_removed",
     ApprovalWeakened = "approval_weakened",
     ApprovalChanged = "approval_changed",
+    ApproverGroupChanged = "approver_group_changed",
     MfaAdded = "mfa_added",
     MfaRemoved = "mfa_removed",
     CidrRequirementAdded = "cidr_requirement_added",
@@ -165,6 +166,7 @@ pub fn diff(base: &Model, head: &Model) -> Vec<Change> {
                 windows(a, &mut c);
                 session(a, &mut c);
                 approval(a, &mut c);
+                approver_groups(base, head, &mut c);
                 requirements(a, &mut c);
                 identities(a, &mut c);
                 permissions(&a.role, &mut c);
@@ -310,6 +312,30 @@ fn approval(a: &Binding, c: &mut Changes<'_>) {
             c.push(None, kind, weaker, Risk::High, format!("{} → {}", words(x), words(y)));
         }
         _ => {}
+    }
+}
+
+/// Approver groups the binding's policy names: a member added widens who
+/// may approve (high risk, as a weakened approval); members removed narrow it.
+fn approver_groups(base: &Model, head: &Model, c: &mut Changes<'_>) {
+    let Some(approval) = &c.b.policy.approval else { return };
+    let members = |m: &Model, g: &str| -> std::collections::BTreeSet<String> {
+        m.groups.get(g).map(|g| g.members.iter().map(|(u, _)| u.to_ascii_lowercase()).collect()).unwrap_or_default()
+    };
+    for g in approval.approvers.iter().filter_map(|a| a.strip_prefix("group:")) {
+        let (old, new) = (members(base, g), members(head, g));
+        let added: Vec<&String> = new.difference(&old).collect();
+        let removed: Vec<&String> = old.difference(&new).collect();
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let detail = match (added.is_empty(), removed.is_empty()) {
+            (false, true) => format!("group:{g} gains {}", list(&added)),
+            (true, false) => format!("group:{g} loses {}", list(&removed)),
+            _ => format!("group:{g} gains {}, loses {}", list(&added), list(&removed)),
+        };
+        c.push(None, Kind::ApproverGroupChanged, !added.is_empty(), Risk::High, detail);
     }
 }
 
@@ -484,6 +510,30 @@ mod tests {
         format!(
             "role \"r\" {{\n  allow_wildcards = {wildcards}\n  aws {{\n    actions   = {actions}\n    resources = [\"arn:aws:ec2:eu-west-1:123456789012:instance/*\"]\n  }}\n}}"
         )
+    }
+
+    /// A member added to a group the policy names widens approval power;
+    /// one removed narrows it.
+    #[test]
+    fn group_membership_changes_are_changes_of_approval_power() {
+        let doc = |members: &str| {
+            let text = format!(
+                "version = \"jit/v1\"\ngroup \"leads\" {{\n  members = [{members}]\n}}\n{}\npolicy \"p\" {{\n  approval {{\n    approvers = [\"group:leads\"]\n  }}\n}}\nbinding \"b\" {{\n  role   = \"r\"\n  policy = \"p\"\n  subject {{\n    kind = \"workload\"\n    name = \"w\"\n    aws  = \"arn:aws:iam::123456789012:role/w\"\n  }}\n  not_before = \"2027-01-04T00:00:00Z\"\n  expires_at = \"2027-01-11T00:00:00Z\"\n}}\n",
+                aws_role(r#"["ec2:DescribeInstances"]"#, false)
+            );
+            let mut sources = SourceMap::new();
+            sources.add(SourceFile::new("d.hcl", Syntax::Hcl, text));
+            let c = crate::analyze(sources);
+            assert!(!c.has_errors(), "{:?}", c.diagnostics.errors().next());
+            c.model
+        };
+        let (one, two) = (doc(r#""user:alice""#), doc(r#""user:alice", "user:Mallory""#));
+        let widened = diff(&one, &two);
+        assert_eq!(kinds(&widened), [("approver_group_changed", "all", Risk::High, true)]);
+        assert_eq!(widened[0].detail, "group:leads gains user:mallory");
+        let narrowed = diff(&two, &one);
+        assert_eq!(kinds(&narrowed), [("approver_group_changed", "all", Risk::Low, false)]);
+        assert!(diff(&two, &two).is_empty());
     }
 
     fn kinds(changes: &[Change]) -> Vec<(&'static str, &'static str, Risk, bool)> {

@@ -12,10 +12,20 @@ use crate::syntax::{Entry, Node, Value};
 pub fn build_document(file: FileId, root: &Node, diags: &mut Diagnostics) -> Option<Document> {
     let doc = Obj::open(root, Span::new(file, 0..0), &shape::DOCUMENT, "document", diags)?;
     let version = doc.str("version", diags)?;
+    let groups = doc
+        .named("groups", diags)
+        .into_iter()
+        .map(|(name, node)| {
+            let what = format!("group `{}`", name.value);
+            let members =
+                Obj::open(node, name.span, &shape::GROUP, &what, diags).and_then(|o| o.str_list("members", diags));
+            GroupDecl { span: node.span, name, members }
+        })
+        .collect();
     let roles = doc.named("roles", diags).into_iter().map(|(n, node)| role(n, node, diags)).collect();
     let policies = doc.named("policies", diags).into_iter().map(|(n, node)| policy(n, node, diags)).collect();
     let bindings = doc.named("bindings", diags).into_iter().map(|(n, node)| binding(n, node, diags)).collect();
-    Some(Document { file, version, roles, policies, bindings })
+    Some(Document { file, version, groups, roles, policies, bindings })
 }
 
 fn role(name: Str, node: &Node, diags: &mut Diagnostics) -> RoleDecl {

@@ -26,9 +26,18 @@ pub struct List {
 pub struct Document {
     pub file: FileId,
     pub version: Str,
+    pub groups: Vec<GroupDecl>,
     pub roles: Vec<RoleDecl>,
     pub policies: Vec<PolicyDecl>,
     pub bindings: Vec<BindingDecl>,
+}
+
+/// `group "NAME" { members = [...] }`.
+#[derive(Debug, Clone)]
+pub struct GroupDecl {
+    pub name: Str,
+    pub span: Span,
+    pub members: Option<List>,
 }
 
 #[derive(Debug, Clone)]

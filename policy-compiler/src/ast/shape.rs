@@ -307,11 +307,19 @@ pub static BINDING: Shape = Shape {
     one_of_required: &[],
 };
 
+pub static GROUP: Shape = Shape {
+    name: "group",
+    doc: "An approver group: people who may approve for `group:NAME`",
+    fields: &[req("members", Ty::StrList(Format::Any, true), "members, `user:LOGIN` (the code host's login)")],
+    one_of_required: &[],
+};
+
 pub static DOCUMENT: Shape = Shape {
     name: "document",
     doc: "A jit/v1 policy document",
     fields: &[
         req("version", Ty::Str(Format::Version), "document version"),
+        opt("groups", Ty::Named(&GROUP), "approver groups by name"),
         opt("roles", Ty::Named(&ROLE), "roles by name"),
         opt("policies", Ty::Named(&POLICY), "policies by name"),
         opt("bindings", Ty::Named(&BINDING), "bindings by name"),
@@ -367,7 +375,7 @@ mod tests {
     #[test]
     fn repeated_blocks_come_from_the_shapes() {
         let blocks: Vec<&str> = hcl_blocks().iter().map(|(b, _)| *b).collect();
-        assert_eq!(blocks, ["role", "path", "http", "policy", "window", "binding"]);
+        assert_eq!(blocks, ["group", "role", "path", "http", "policy", "window", "binding"]);
         assert_eq!(hcl_fold("role"), Some(Fold::Named("roles")));
         assert_eq!(hcl_fold("path"), Some(Fold::Named("paths")));
         assert_eq!(hcl_fold("window"), Some(Fold::Listed("windows")));

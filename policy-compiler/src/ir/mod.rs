@@ -22,9 +22,20 @@ use std::sync::Arc;
 /// All resolved definitions of a set of documents, sorted by name.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// Approver groups (`group "NAME" { members }`), by name.
+    pub groups: BTreeMap<String, Arc<Group>>,
     pub roles: BTreeMap<String, Arc<Role>>,
     pub policies: BTreeMap<String, Arc<Policy>>,
     pub bindings: Vec<Binding>,
+}
+
+/// An approver group: who may approve for `group:NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub span: Span,
+    /// `user:LOGIN` members, each once, in the order given.
+    pub members: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -25,6 +25,19 @@ pub const MAX_GRANT_CEILING: i64 = 366 * DAY;
 pub fn resolve(docs: &[Document], sources: &SourceMap, diags: &mut Diagnostics) -> Model {
     let mut model = Model::default();
     let (mut bad_roles, mut bad_policies, mut bad_bindings) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bad_groups = Vec::new();
+    let group_decls = unique(
+        docs.iter().flat_map(|d| d.groups.iter()).map(|g| (&g.name, g)),
+        "group",
+        sources,
+        diags,
+        &mut bad_groups,
+    );
+    for (name, decl) in &group_decls {
+        if let Some(g) = group(decl, diags) {
+            model.groups.insert(name.clone(), Arc::new(g));
+        }
+    }
     let role_decls =
         unique(docs.iter().flat_map(|d| d.roles.iter()).map(|r| (&r.name, r)), "role", sources, diags, &mut bad_roles);
     let policy_decls = unique(
@@ -176,6 +189,31 @@ fn role(d: &ast::RoleDecl, diags: &mut Diagnostics) -> Option<ir::Role> {
         openbao,
         http,
     })
+}
+
+/// One group: its members are `user:LOGIN`, each once.
+fn group(d: &ast::GroupDecl, diags: &mut Diagnostics) -> Option<ir::Group> {
+    let mut members: Vec<(String, Span)> = Vec::new();
+    let mut ok = true;
+    for m in d.members.iter().flat_map(|l| l.items.iter()) {
+        let user = m.value.strip_prefix("user:").filter(|n| !n.is_empty() && !n.contains(char::is_whitespace));
+        if user.is_none() {
+            ok = false;
+            diags.push(
+                Diagnostic::at(Code::BadIdentity, m.span, format!("group member `{}` must be `user:LOGIN`", m.value))
+                    .with_help("list people by their code host login, e.g. `user:alice`; groups do not nest"),
+            );
+        } else if members.iter().any(|(v, _)| v.eq_ignore_ascii_case(&m.value)) {
+            ok = false;
+            diags.push(
+                Diagnostic::at(Code::DuplicateApprover, m.span, format!("member `{}` is listed twice", m.value))
+                    .with_help("list each member once (logins compare without case)"),
+            );
+        } else {
+            members.push((m.value.clone(), m.span));
+        }
+    }
+    (ok && d.members.is_some()).then(|| ir::Group { name: d.name.value.clone(), span: d.span, members })
 }
 
 /// A role's `aws` block: actions on resources (both or neither), a role to
@@ -428,7 +466,10 @@ fn approval(a: &ast::ApprovalDecl, diags: &mut Diagnostics) -> Option<ir::Approv
         return None;
     }
     let min = a.min_approvals.as_ref().map(|m| (m.value, m.span)).unwrap_or((1, a.span));
-    if min.0 < 1 || min.0 > seen.len().max(1) as i64 {
+    // A group may hold several people: with one, the upper bound is the
+    // quorum check against the group's members (validate, JIT057).
+    let groups = seen.iter().any(|a| a.starts_with("group:"));
+    if min.0 < 1 || (!groups && min.0 > seen.len().max(1) as i64) {
         diags.push(
             Diagnostic::at(
                 Code::MinApprovals,

@@ -41,9 +41,16 @@ pub fn validate(
             }
         }
     }
+    for p in model.policies.values() {
+        let before = diags.errors().count();
+        approver_groups(p, &model.groups, diags);
+        if diags.errors().count() > before {
+            failed.extend(model.bindings.iter().filter(|b| b.policy.name == p.name).map(|b| b.name.clone()));
+        }
+    }
     for b in &model.bindings {
         let before = diags.errors().count();
-        binding(b, diags);
+        binding(b, &model.groups, diags);
         if diags.errors().count() > before {
             failed.insert(b.name.clone());
         }
@@ -51,7 +58,53 @@ pub fn validate(
     failed
 }
 
-fn binding(b: &Binding, diags: &mut Diagnostics) {
+/// `group:NAME` approvers name declared groups, once any group is declared.
+fn approver_groups(p: &ir::Policy, groups: &GroupMap, diags: &mut Diagnostics) {
+    let Some(approval) = p.approval.as_ref().filter(|_| !groups.is_empty()) else {
+        return;
+    };
+    let names: Vec<&str> = groups.keys().map(String::as_str).collect();
+    for a in &approval.approvers {
+        let Some(g) = a.strip_prefix("group:") else { continue };
+        if !groups.contains_key(g) {
+            let help = match crate::diag::did_you_mean(g, names.iter().copied()) {
+                Some(m) => format!("did you mean `group:{m}`? Declare the group (`group \"{g}\" {{ members = [...] }}`) or fix the name"),
+                None => format!("declare it: `group \"{g}\" {{ members = [\"user:LOGIN\"] }}` (declared: {})", names.join(", ")),
+            };
+            diags.push(
+                Diagnostic::at(
+                    Code::UnknownGroup,
+                    approval.span,
+                    format!("approver `{a}` of policy `{}` names no declared group", p.name),
+                )
+                .with_help(help),
+            );
+        }
+    }
+}
+
+type GroupMap = std::collections::BTreeMap<String, std::sync::Arc<ir::Group>>;
+
+/// The people who may approve a binding under its policy: direct `user:`
+/// approvers and members of the groups named, lower-cased, without the
+/// binding's subject. `None` when a group is not declared (nothing to count).
+pub fn possible_approvers(b: &Binding, groups: &GroupMap) -> Option<BTreeSet<String>> {
+    let approval = b.policy.approval.as_ref()?;
+    let me: BTreeSet<String> = identities(&b.subject).into_iter().map(|i| i.to_ascii_lowercase()).collect();
+    let mut out = BTreeSet::new();
+    for a in &approval.approvers {
+        match a.strip_prefix("group:") {
+            Some(g) => out.extend(groups.get(g)?.members.iter().map(|(m, _)| m.to_ascii_lowercase())),
+            None => {
+                out.insert(a.to_ascii_lowercase());
+            }
+        }
+    }
+    out.retain(|p| !me.contains(p));
+    Some(out)
+}
+
+fn binding(b: &Binding, groups: &GroupMap, diags: &mut Diagnostics) {
     if b.expires_at <= b.not_before {
         diags.push(
             Diagnostic::at(
@@ -101,6 +154,25 @@ fn binding(b: &Binding, diags: &mut Diagnostics) {
                     "separation of duties: remove `{a}` from policy `{}`'s approvers or bind another subject",
                     b.policy.name
                 )),
+            );
+        }
+    }
+    if let (Some(approval), Some(people)) = (&b.policy.approval, possible_approvers(b, groups)) {
+        if (people.len() as u32) < approval.min_approvals {
+            diags.push(
+                Diagnostic::at(
+                    Code::QuorumUnreachable,
+                    b.subject.span,
+                    format!(
+                        "binding `{}` needs {} approval(s) under policy `{}`, but without its subject only {} person(s) may approve{}",
+                        b.name,
+                        approval.min_approvals,
+                        b.policy.name,
+                        people.len(),
+                        if people.is_empty() { String::new() } else { format!(": {}", people.iter().cloned().collect::<Vec<_>>().join(", ")) }
+                    ),
+                )
+                .with_help("separation of duties: add approvers or group members other than the subject, or lower min_approvals"),
             );
         }
     }
@@ -160,5 +232,60 @@ fn wildcards(role: &Role, diags: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use crate::diag::Code;
+    use crate::source::{SourceFile, SourceMap, Syntax};
+
+    fn compile(min: u32, members: &str) -> crate::Compilation {
+        let text = format!(
+            r#"version = "jit/v1"
+group "dba-leads" {{
+  members = [{members}]
+}}
+role "r" {{
+  aws {{
+    actions   = ["rds:RebootDBInstance"]
+    resources = ["arn:aws:rds:eu-west-1:123456789012:db:orders"]
+  }}
+}}
+policy "p" {{
+  approval {{
+    approvers     = ["group:dba-leads", "user:dana"]
+    min_approvals = {min}
+  }}
+}}
+binding "b" {{
+  role   = "r"
+  policy = "p"
+  subject {{
+    kind = "human"
+    name = "alice"
+    aws  = "arn:aws:iam::123456789012:user/alice"
+  }}
+  not_before = "2027-01-04T00:00:00Z"
+  expires_at = "2027-01-05T00:00:00Z"
+}}
+"#
+        );
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("g.hcl", Syntax::Hcl, text));
+        crate::compile(sources, &[crate::target::Target::Broker], &crate::lower::Options::default())
+    }
+
+    /// Group members count as approvers, the subject (any case) does not.
+    #[test]
+    fn a_quorum_counts_group_members_without_the_subject() {
+        let members = r#""user:Alice", "user:bob", "user:carol""#;
+        // bob, carol, dana: three may approve.
+        assert!(!compile(3, members).has_errors(), "{:?}", compile(3, members).diagnostics.errors().next());
+        let c = compile(4, members);
+        let e = c.diagnostics.errors().next().expect("JIT057");
+        assert_eq!(e.code, Code::QuorumUnreachable);
+        assert!(e.message.contains("only 3 person(s) may approve: user:bob, user:carol, user:dana"), "{}", e.message);
+        assert!(c.outputs.is_empty());
     }
 }
