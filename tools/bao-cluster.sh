@@ -139,15 +139,10 @@ wait_unsealed() {
     return 1
 }
 
-do_start() {
-    if [[ -f "$ENVF" ]] && do_status >/dev/null 2>&1; then
-        echo "$ENVF"
-        return 0
-    fi
-    do_stop
-    local bao="${BAO:-}"
-    [[ -n "$bao" ]] || bao="$(bash "$ROOT/tools/setup-openbao.sh")/bao"
-    [[ -x "$bao" ]] || { log "no bao at $bao"; exit 1; }
+# One attempt to start the cluster with `bao` $1; returns 1 (every node
+# stopped) when it did not come up, e.g. a port taken in the meantime.
+try_start() {
+    local bao="$1"
     local ports p
     read -r -a ports <<<"$(free_ports 6)"
     local api=() n
@@ -179,20 +174,20 @@ do_start() {
         } >"$DIR/node$n/config.hcl"
     done
     for n in 1 2 3; do
-        start_node "$n" "$bao" || { do_stop; exit 1; }
+        start_node "$n" "$bao" || { do_stop; return 1; }
     done
     # Initialise through node 1: one key share.
     local init key token
     init="$(SEND_TIMEOUT=90 send "${api[1]}" sys/init '{"secret_shares":1,"secret_threshold":1}')" || {
         log "init failed: $init"
         do_stop
-        exit 1
+        return 1
     }
     key="$(json_get keys_base64.0 <<<"$init")"
     token="$(json_get root_token <<<"$init")"
     export BAO_TOKEN="$token"
-    send "${api[1]}" sys/unseal "{\"key\":\"$key\"}" >/dev/null || { log "unseal of node 1 failed"; do_stop; exit 1; }
-    wait_unsealed "${api[1]}" || { do_stop; exit 1; }
+    send "${api[1]}" sys/unseal "{\"key\":\"$key\"}" >/dev/null || { log "unseal of node 1 failed"; do_stop; return 1; }
+    wait_unsealed "${api[1]}" || { do_stop; return 1; }
     # The leader must be active before the others join it.
     local i
     for ((i = 0; i < 300; i++)); do
@@ -207,7 +202,7 @@ do_start() {
             [[ "$(status_of "${api[n]}" sys/health)" =~ ^(200|429)$ ]] && break
             sleep 0.3
         done
-        wait_unsealed "${api[n]}" || { do_stop; exit 1; }
+        wait_unsealed "${api[n]}" || { do_stop; return 1; }
     done
     # Three voters in the Raft configuration.
     local voters=0
@@ -221,8 +216,8 @@ except Exception:
         [[ "$voters" == 3 ]] && break
         sleep 0.1
     done
-    [[ "$voters" == 3 ]] || { log "only $voters voters after 30 s"; do_stop; exit 1; }
-    send "${api[1]}" sys/auth/approle '{"type":"approle"}' POST >/dev/null || { log "enabling approle failed"; do_stop; exit 1; }
+    [[ "$voters" == 3 ]] || { log "only $voters voters after 30 s"; do_stop; return 1; }
+    send "${api[1]}" sys/auth/approle '{"type":"approle"}' POST >/dev/null || { log "enabling approle failed"; do_stop; return 1; }
     {
         echo "BAO_ADDRS=${api[1]},${api[2]},${api[3]}"
         for n in 1 2 3; do echo "BAO_ADDR_$n=${api[n]}"; done
@@ -246,6 +241,22 @@ except Exception:
     fi
     log "three nodes at ${api[1]}, ${api[2]}, ${api[3]} (active: node 1)"
     echo "$ENVF"
+}
+
+do_start() {
+    if [[ -f "$ENVF" ]] && do_status >/dev/null 2>&1; then
+        echo "$ENVF"
+        return 0
+    fi
+    do_stop
+    local bao="${BAO:-}" attempt
+    [[ -n "$bao" ]] || bao="$(bash "$ROOT/tools/setup-openbao.sh")/bao"
+    [[ -x "$bao" ]] || { log "no bao at $bao"; exit 1; }
+    for attempt in 1 2 3; do
+        try_start "$bao" && return 0
+        log "start attempt $attempt failed"
+    done
+    exit 1
 }
 
 # The active node's number, from each live node's sys/health (200 = active).

@@ -41,14 +41,35 @@ pub struct OpenBao {
     failover_retries: AtomicU64,
 }
 
+/// Why a node cannot serve a request now.
+enum Down {
+    /// Nothing answered (the detail of the connection error).
+    Unreachable(String),
+    Sealed,
+    /// A standby that cannot forward names the active node (perhaps gone).
+    Redirecting(Option<String>),
+    /// A standby without an active node, or a forward that failed.
+    NoActive(String),
+}
+
+impl std::fmt::Display for Down {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Down::Unreachable(d) => write!(f, "unreachable: {d}"),
+            Down::Sealed => f.write_str("sealed"),
+            Down::Redirecting(to) => write!(f, "standby, redirecting to {}", to.as_deref().unwrap_or("nowhere")),
+            Down::NoActive(d) => write!(f, "no active node yet: {d}"),
+        }
+    }
+}
+
 /// What one try of a request came to.
 enum Try {
     Done(StatusCode, Value),
     /// Stop: an error that another node or another try would not change.
     Fatal(BrokerError),
-    /// A node cannot serve now (unreachable, sealed, standby without an
-    /// active node, redirecting): what it said, and where it redirects.
-    Failover(String, Option<String>),
+    /// A node cannot serve now.
+    Failover(Down),
     /// A transient error of a server that otherwise works (5xx, timeout).
     Retry(BrokerError),
 }
@@ -144,41 +165,43 @@ impl OpenBao {
                         break;
                     }
                 }
-                Try::Failover(what, to) => {
+                Try::Failover(down) => {
                     // One server, reached directly: its own failure, as before.
-                    let single = nodes == 1 && failovers == 0 && to.is_none();
-                    if single && (what.starts_with("unreachable") || what == "sealed") {
-                        return Err(match what.as_str() {
-                            "sealed" => BrokerError::Sealed { address: base },
-                            _ => BrokerError::Unreachable {
-                                address: base,
-                                detail: what.trim_start_matches("unreachable: ").to_string(),
-                            },
-                        });
+                    if nodes == 1 && failovers == 0 {
+                        match down {
+                            Down::Sealed => return Err(BrokerError::Sealed { address: base }),
+                            Down::Unreachable(detail) => {
+                                return Err(BrokerError::Unreachable { address: base, detail })
+                            }
+                            _ => {}
+                        }
                     }
                     failovers += 1;
                     self.failover_retries.fetch_add(1, Ordering::Relaxed);
-                    unreachable = if what.starts_with("unreachable") { unreachable + 1 } else { 0 };
+                    unreachable = if matches!(down, Down::Unreachable(_)) { unreachable + 1 } else { 0 };
+                    // Follow a redirect once (not to the node itself); else
+                    // the next address.
+                    match &down {
+                        Down::Redirecting(Some(to)) if *to != base => redirect = Some(to.clone()),
+                        _ => index = (index + 1) % nodes,
+                    }
+                    let what = down.to_string();
                     match said.iter_mut().find(|(a, _)| *a == base) {
                         Some(entry) => entry.1 = what,
                         None => said.push((base.clone(), what)),
-                    }
-                    // Follow a redirect once; else the next address.
-                    match to {
-                        Some(location) => redirect = Some(location),
-                        None => index = (index + 1) % nodes,
                     }
                     if failovers >= FAILOVER_TRIES || unreachable >= 2 * nodes {
                         break;
                     }
                 }
             }
-            let wait = if failovers > 0 && last.is_none() {
-                Duration::from_millis((100 * 2u64.pow(failovers.min(5))).min(2_000))
+            // Short, growing waits while a cluster elects; the server-error
+            // backoff otherwise.
+            let (wait, budget) = if failovers > 0 {
+                (Duration::from_millis((100 * 2u64.pow(failovers.min(5))).min(2_000)), FAILOVER)
             } else {
-                Duration::from_millis(500 * 2u64.pow(retries.saturating_sub(1)))
+                (Duration::from_millis(500 * 2u64.pow(retries.saturating_sub(1))), OVERALL)
             };
-            let budget = if failovers > 0 { FAILOVER } else { OVERALL };
             if start.elapsed() + wait > budget {
                 break;
             }
@@ -231,8 +254,7 @@ impl OpenBao {
                     tries: 1,
                 })
             }
-            Err(e) if e.is_connect() => return Try::Failover(format!("unreachable: {}", root_cause(&e)), None),
-            Err(e) => return Try::Failover(format!("unreachable: {}", root_cause(&e)), None),
+            Err(e) => return Try::Failover(Down::Unreachable(root_cause(&e))),
         };
         let status = resp.status();
         if status.is_redirection() {
@@ -245,8 +267,7 @@ impl OpenBao {
                         + &u.port().map(|p| format!(":{p}")).unwrap_or_default(),
                 )
             });
-            let what = format!("standby, redirecting to {}", location.as_deref().unwrap_or("nowhere"));
-            return Try::Failover(what, location.filter(|l| l != base));
+            return Try::Failover(Down::Redirecting(location));
         }
         let text = resp.text().await.unwrap_or_default();
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -257,10 +278,10 @@ impl OpenBao {
             })
             .unwrap_or_else(|| text.chars().take(200).collect());
         match status.as_u16() {
-            503 if detail.contains("sealed") => Try::Failover("sealed".into(), None),
+            503 if detail.contains("sealed") => Try::Failover(Down::Sealed),
             403 => Try::Fatal(BrokerError::Forbidden { path: path.to_string(), capability: capability.to_string() }),
-            429 => Try::Failover(format!("standby: {detail}"), None),
-            500..=599 if failing_over(&detail) => Try::Failover(format!("no active node yet: {detail}"), None),
+            429 => Try::Failover(Down::NoActive(detail)),
+            500..=599 if failing_over(&detail) => Try::Failover(Down::NoActive(detail)),
             500..=599 => Try::Retry(BrokerError::Server { status: status.as_u16(), path: path.to_string(), detail }),
             _ => Try::Done(status, v),
         }

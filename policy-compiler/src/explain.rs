@@ -132,8 +132,7 @@ pub fn binding_text(b: &Binding) -> String {
     if let Some((arn, _)) = b.role.aws.as_ref().and_then(|a| a.assume_role.as_ref()) {
         // What the trust policy can and cannot check (the `aws_trust` row
         // of the enforcement table).
-        let session =
-            format_duration(b.policy.max_session.clamp(crate::lower::aws::SESSION_MIN, crate::lower::aws::SESSION_MAX));
+        let session = format_duration(crate::lower::aws::session_duration(b.policy.max_session));
         let _ = writeln!(
             out,
             "  elevation:      may assume {arn}; its trust policy is checked when the role is assumed, so a session started inside the grant may last up to {session} past a window's end or expires_at"

@@ -22,6 +22,12 @@ pub const MANAGED_LIMIT: usize = 6_144;
 pub const SESSION_MIN: i64 = 3_600;
 pub const SESSION_MAX: i64 = 43_200;
 
+/// A role's MaxSessionDuration for a policy's `max_session`, seconds: IAM
+/// takes 1h to 12h.
+pub fn session_duration(max_session: i64) -> i64 {
+    max_session.clamp(SESSION_MIN, SESSION_MAX)
+}
+
 /// An IAM policy document: per interval, one Allow statement per shape
 /// (actions on resources, and `sts:AssumeRole` on a role to assume), alike
 /// but for their Sid and their `aws:CurrentTime` bounds. Kept as the shapes
@@ -347,7 +353,7 @@ impl Lowering for Aws {
                 "shorten the grant or use fewer windows to fit a managed policy",
             );
         }
-        let max_session_duration = b.policy.max_session.clamp(SESSION_MIN, SESSION_MAX);
+        let max_session_duration = session_duration(b.policy.max_session);
         let enforcement = match (windows.is_empty(), valid_until) {
             (_, Some(_)) => Enforcement::Rolling,
             (true, None) => Enforcement::Exact,

@@ -17,7 +17,7 @@
 //! the merged policy fits by construction and each binding's statements do
 //! not depend on how the others' are laid out.
 
-use super::aws::{unroll, Conditions, Require, Unrolled, POLICY_OVERHEAD, SESSION_MAX, SESSION_MIN};
+use super::aws::{session_duration, unroll, Conditions, Require, Unrolled, POLICY_OVERHEAD};
 use super::{enforces, Cx, Enforcement, Enforces, Feature, How, Lowered, Lowering};
 use crate::diag::Code;
 use crate::ir::ASSUME_ROLE_ACTIONS;
@@ -134,7 +134,7 @@ impl Lowering for AwsTrust {
         let (role_arn, arn_span) = b.role.aws.as_ref()?.assume_role.clone()?;
         let principal = b.subject.identity("aws")?.to_string();
         let p = &b.policy;
-        let max_session_duration = p.max_session.clamp(SESSION_MIN, SESSION_MAX);
+        let max_session_duration = session_duration(p.max_session);
         if let Some(span) = p.max_session_span.filter(|_| p.max_session != max_session_duration) {
             cx.report(
                 Code::SessionNotEnforced,
