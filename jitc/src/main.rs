@@ -9,6 +9,7 @@
 //! |---|---|---|---|---|
 //! | check, compile, explain, who, schema | done | errors in the documents (schema: files out of date) | usage or I/O error | |
 //! | diff | done | usage, I/O, git or document error | | a change matched `--fail-on` |
+//! | approvals | every change has its approval | usage, I/O, git or document error | | an approval is missing |
 //! | drift | no drift | usage, I/O, OpenBao or document error | drift found | |
 
 /// mimalloc: a large compile allocates and frees millions of small nodes
@@ -51,6 +52,10 @@ enum Command {
     Who(WhoArgs),
     /// The access diff between two git revisions (HEAD defaults to the working tree).
     Diff(DiffArgs),
+    /// Whether every change that widens access between two git revisions
+    /// has the approval its policy declares, by a pull request's reviews.
+    /// Exit 3 when one is missing, 1 on errors.
+    Approvals(ApprovalsArgs),
     /// Compare compiled broker objects with a live OpenBao server: missing,
     /// changed, expired-but-present and undeclared objects. Exit 2 on drift,
     /// 1 on errors.
@@ -81,6 +86,14 @@ enum CompileFormat {
 enum DiffFormat {
     Markdown,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ApprovalsFormat {
+    Markdown,
+    Json,
+    /// `Approved-by:` trailers of the approvals that counted, for the merge commit.
+    Trailers,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -197,6 +210,22 @@ struct DiffArgs {
 }
 
 #[derive(Args)]
+struct ApprovalsArgs {
+    /// BASE revision, optional HEAD revision, then policy paths.
+    #[arg(required = true, num_args = 2..)]
+    args: Vec<String>,
+    /// The pull request's reviews as JSON, in the shape of GitHub's
+    /// `GET /repos/{owner}/{repo}/pulls/{number}/reviews`.
+    #[arg(long)]
+    reviews: PathBuf,
+    /// The pull request's author (code host login); never counts as an approver.
+    #[arg(long)]
+    author: String,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: ApprovalsFormat,
+}
+
+#[derive(Args)]
 struct DriftArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -242,7 +271,7 @@ enum Outcome {
     Invalid,
     /// `drift`: the live objects differ from the declared ones.
     Drift,
-    /// `diff --fail-on`: a change matched.
+    /// `diff --fail-on`: a change matched; `approvals`: one is missing.
     Matched,
 }
 
@@ -270,7 +299,8 @@ type Run = Result<Outcome, Failure>;
 enum Family {
     /// check, compile, explain, who, schema: 2 for usage and I/O errors.
     Compiler,
-    /// diff: 1 for every error, 3 when `--fail-on` matches.
+    /// diff and approvals: 1 for every error, 3 when `--fail-on` matches
+    /// or an approval is missing.
     Diff,
     /// drift: 1 for every error, 2 only for drift.
     Drift,
@@ -279,7 +309,7 @@ enum Family {
 impl Family {
     fn of_name(subcommand: Option<&str>) -> Family {
         match subcommand {
-            Some("diff") => Family::Diff,
+            Some("diff" | "approvals") => Family::Diff,
             Some("drift") => Family::Drift,
             _ => Family::Compiler,
         }
@@ -320,6 +350,7 @@ fn main() -> ExitCode {
         Command::Who(a) => (Family::Compiler, who(a)),
         Command::Schema(a) => (Family::Compiler, schema_files(a)),
         Command::Diff(a) => (Family::Diff, diff(a)),
+        Command::Approvals(a) => (Family::Diff, approvals(a)),
         Command::Drift(a) => (Family::Drift, drift(a)),
     };
     if let Err(e) = &result {
@@ -500,9 +531,11 @@ fn who_json(b: &ir::Binding) -> serde_json::Value {
     })
 }
 
-fn diff(a: DiffArgs) -> Run {
+/// The models at BASE and at HEAD (or the working tree), or `None` when
+/// either does not compile (reported).
+fn two_sides(args: &[String]) -> Result<Option<Sides>, Failure> {
     let git_failure = |e: anyhow::Error| Failure::Io(format!("{e:#}"));
-    let (base, head, paths) = git::split_args(&a.args).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let (base, head, paths) = git::split_args(args).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
     let side = |rev: Option<&str>, label: &str| -> Result<Option<Compilation>, Failure> {
         let c = jit_policy::analyze(git::load(rev, &paths).map_err(git_failure)?);
@@ -514,9 +547,24 @@ fn diff(a: DiffArgs) -> Run {
         Ok(Some(c))
     };
     let (Some(old), Some(new)) = (side(Some(&base), &format!("`{base}`"))?, side(head.as_deref(), &head_label)?) else {
-        return Ok(Outcome::Invalid);
+        return Ok(None);
     };
     let changes = jit_policy::diff::diff(&old.model, &new.model);
+    Ok(Some(Sides { base, head_label, old, new, changes }))
+}
+
+struct Sides {
+    base: String,
+    head_label: String,
+    old: Compilation,
+    new: Compilation,
+    changes: Vec<jit_policy::diff::Change>,
+}
+
+fn diff(a: DiffArgs) -> Run {
+    let Some(Sides { base, head_label, changes, .. }) = two_sides(&a.args)? else {
+        return Ok(Outcome::Invalid);
+    };
     match a.format {
         DiffFormat::Markdown => out(&jit_policy::diff::markdown(&changes, &base, &head_label))?,
         DiffFormat::Json => out(&render::pretty(&json!({"base": base, "head": head_label, "changes": changes})))?,
@@ -527,6 +575,32 @@ fn diff(a: DiffArgs) -> Run {
         None => false,
     };
     Ok(if matched { Outcome::Matched } else { Outcome::Done })
+}
+
+fn approvals(a: ApprovalsArgs) -> Run {
+    use jit_policy::approvals;
+    let text = std::fs::read_to_string(&a.reviews)
+        .map_err(|e| Failure::Io(format!("cannot read `{}`: {e}", a.reviews.display())))?;
+    let reviews =
+        approvals::parse_reviews(&text).map_err(|e| Failure::Usage(format!("`{}`: {e}", a.reviews.display())))?;
+    if a.author.trim().is_empty() {
+        return Err(Failure::Usage("`--author` is empty: give the pull request author's login".into()));
+    }
+    let Some(s) = two_sides(&a.args)? else {
+        return Ok(Outcome::Invalid);
+    };
+    let report = approvals::check(&s.changes, &s.old.model, &s.new.model, &reviews, a.author.trim());
+    match a.format {
+        ApprovalsFormat::Markdown => out(&approvals::markdown(&report, &s.base, &s.head_label))?,
+        ApprovalsFormat::Json => {
+            let mut v = serde_json::to_value(&report).map_err(|e| Failure::Io(e.to_string()))?;
+            v["base"] = json!(s.base);
+            v["head"] = json!(s.head_label);
+            out(&render::pretty(&v))?
+        }
+        ApprovalsFormat::Trailers => out(&approvals::trailers(&report))?,
+    }
+    Ok(if report.satisfied { Outcome::Done } else { Outcome::Matched })
 }
 
 fn drift(a: DriftArgs) -> Run {

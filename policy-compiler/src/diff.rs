@@ -300,7 +300,8 @@ fn session(a: &Binding, c: &mut Changes<'_>) {
     c.push(None, kind, up, Risk::Medium, format!("{} → {}", format_duration(sa), format_duration(sb)));
 }
 
-/// Approval: removing it or lowering the quorum widens (high risk).
+/// Approval: removing it, lowering the quorum or naming a new approver
+/// widens (high risk).
 fn approval(a: &Binding, c: &mut Changes<'_>) {
     let words = |x: &ir::Approval| format!("{} of {}", x.min_approvals, x.approvers.join(", "));
     match (&a.policy.approval, &c.b.policy.approval) {
@@ -308,8 +309,10 @@ fn approval(a: &Binding, c: &mut Changes<'_>) {
         (None, Some(y)) => c.push(None, Kind::ApprovalAdded, false, Risk::Low, words(y)),
         (Some(x), Some(y)) if (x.min_approvals, &x.approvers) != (y.min_approvals, &y.approvers) => {
             let weaker = y.min_approvals < x.min_approvals;
+            // A new approver is new approval power, as a group member added is.
+            let gains = y.approvers.iter().any(|a| !x.approvers.iter().any(|o| o.eq_ignore_ascii_case(a)));
             let kind = if weaker { Kind::ApprovalWeakened } else { Kind::ApprovalChanged };
-            c.push(None, kind, weaker, Risk::High, format!("{} → {}", words(x), words(y)));
+            c.push(None, kind, weaker || gains, Risk::High, format!("{} → {}", words(x), words(y)));
         }
         _ => {}
     }

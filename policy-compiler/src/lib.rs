@@ -15,6 +15,7 @@
 //! [`target`]: each is a lowering module (`lower/`) and a renderer
 //! (`render/`).
 
+pub mod approvals;
 pub mod ast;
 pub mod diag;
 pub mod diff;

@@ -201,8 +201,9 @@ fn binding(b: &Binding, groups: &GroupMap, diags: &mut Diagnostics) {
     }
 }
 
-/// The ways an approver could name this subject.
-fn identities(s: &ir::Subject) -> BTreeSet<String> {
+/// The approver names that are the subject itself: `user:NAME` and every
+/// identity, with and without `user:`.
+pub(crate) fn identities(s: &ir::Subject) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     out.insert(format!("user:{}", s.name));
     for (_, id) in &s.identities {
