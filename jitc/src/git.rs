@@ -1,4 +1,6 @@
-//! Reading policy documents at a git revision, for `jitc diff`.
+//! Reading policy documents from git: at a revision (`jitc diff`,
+//! `jitc approvals`, `jitc who --history`) and along the first-parent
+//! history (`jitc history`).
 
 use anyhow::{bail, Context};
 use jit_policy::source::{SourceFile, SourceMap, Syntax};
@@ -94,6 +96,13 @@ pub fn load(rev: Option<&str>, paths: &[PathBuf]) -> anyhow::Result<SourceMap> {
 /// The contents of `rev:file` for every file, read through one
 /// `git cat-file --batch` process.
 fn cat_files(root: &Path, rev: &str, files: &[String]) -> anyhow::Result<Vec<Vec<u8>>> {
+    let names: Vec<String> = files.iter().map(|f| format!("{rev}:{f}")).collect();
+    cat_objects(root, &names)
+}
+
+/// The contents of each object (`REV:PATH` or a blob's id), read through
+/// one `git cat-file --batch` process.
+pub fn cat_objects(root: &Path, objects: &[String]) -> anyhow::Result<Vec<Vec<u8>>> {
     use std::io::{BufRead, BufReader, Read, Write};
     let mut child = Command::new("git")
         .args(["-C", &root.display().to_string(), "cat-file", "--batch"])
@@ -102,20 +111,20 @@ fn cat_files(root: &Path, rev: &str, files: &[String]) -> anyhow::Result<Vec<Vec
         .spawn()
         .context("cannot run git cat-file")?;
     let mut stdin = child.stdin.take().context("git stdin")?;
-    let request: String = files.iter().map(|f| format!("{rev}:{f}\n")).collect();
+    let request: String = objects.iter().map(|o| format!("{o}\n")).collect();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(request.as_bytes());
     });
     let mut out = BufReader::new(child.stdout.take().context("git stdout")?);
-    let mut blobs = Vec::with_capacity(files.len());
-    for f in files {
+    let mut blobs = Vec::with_capacity(objects.len());
+    for o in objects {
         let mut header = String::new();
         out.read_line(&mut header)?;
         let size: usize = header
             .split_whitespace()
             .nth(2)
             .and_then(|s| s.parse().ok())
-            .with_context(|| format!("git cat-file: no blob for {rev}:{f} ({})", header.trim()))?;
+            .with_context(|| format!("git cat-file: no blob for {o} ({})", header.trim()))?;
         let mut blob = vec![0u8; size + 1];
         out.read_exact(&mut blob)?;
         blob.truncate(size);
@@ -124,4 +133,122 @@ fn cat_files(root: &Path, rev: &str, files: &[String]) -> anyhow::Result<Vec<Vec
     let _ = writer.join();
     let _ = child.wait();
     Ok(blobs)
+}
+
+/// The repository's top directory.
+pub fn toplevel() -> anyhow::Result<PathBuf> {
+    Ok(PathBuf::from(String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim()))
+}
+
+/// A first-parent commit that changed files under the paths, and how.
+pub struct Logged {
+    pub commit: jit_policy::history::Commit,
+    /// (path, blob id), `None` when the file was deleted.
+    pub files: Vec<(String, Option<String>)>,
+}
+
+/// The first-parent history of HEAD that touched `paths`, oldest first,
+/// with each commit's file changes against its first parent (policy
+/// documents only).
+pub fn first_parent_log(root: &Path, paths: &[PathBuf]) -> anyhow::Result<Vec<Logged>> {
+    let mut args: Vec<String> = [
+        "-C",
+        &root.display().to_string(),
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--no-renames",
+        "--raw",
+        "--no-abbrev",
+        "--reverse",
+        "--format=%x1e%H%x1f%ct%x1f%an <%ae>%x1f%(trailers:key=Approved-by,valueonly,separator=%x1d)%x1f%s",
+        "HEAD",
+        "--",
+    ]
+    .map(String::from)
+    .to_vec();
+    for p in paths {
+        let rel = repo_relative(root, p)?;
+        args.push(if rel.is_empty() { ".".into() } else { rel });
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = String::from_utf8(git(&refs)?).context("git log output is not UTF-8")?;
+    let mut out = Vec::new();
+    for record in text.split('\x1e').filter(|r| !r.trim().is_empty()) {
+        let (header, raw) = record.split_once('\n').unwrap_or((record, ""));
+        let fields: Vec<&str> = header.split('\x1f').collect();
+        let [hash, time, author, trailers, summary] = fields[..] else {
+            bail!("unexpected git log record `{header}`");
+        };
+        let secs: i64 = time.parse().with_context(|| format!("commit {hash}: time `{time}`"))?;
+        let time = jiff::Timestamp::from_second(secs).with_context(|| format!("commit {hash}: time `{time}`"))?;
+        let approved_by = trailers.split('\x1d').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+        let mut files = Vec::new();
+        for line in raw.lines().filter(|l| l.starts_with(':')) {
+            let Some((meta, path)) = line.split_once('\t') else { continue };
+            let path = unquote(path);
+            if Syntax::from_path(Path::new(&path)).is_none() {
+                continue;
+            }
+            let parts: Vec<&str> = meta.split_whitespace().collect();
+            let (Some(blob), Some(status)) = (parts.get(3), parts.get(4)) else { continue };
+            files.push((path, (!status.starts_with('D')).then(|| blob.to_string())));
+        }
+        let commit = jit_policy::history::Commit {
+            hash: hash.to_string(),
+            time,
+            author: author.to_string(),
+            approved_by,
+            summary: summary.to_string(),
+        };
+        out.push(Logged { commit, files });
+    }
+    Ok(out)
+}
+
+/// A path as git prints it: quoted (C-style) when it has unusual characters.
+fn unquote(p: &str) -> String {
+    let Some(inner) = p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) else { return p.to_string() };
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('t') => out.push('\t'),
+                Some('n') => out.push('\n'),
+                Some(o) => out.push(o),
+                None => {}
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The last first-parent commit at or before `at` that touched `paths`
+/// (a revision's content is that of the last such commit): the revision
+/// in force at `at`, taking merge time as apply time.
+pub fn revision_at(paths: &[PathBuf], at: jiff::Timestamp) -> anyhow::Result<Option<(String, jiff::Timestamp)>> {
+    let root = toplevel()?;
+    let mut args: Vec<String> =
+        ["-C", &root.display().to_string(), "log", "--first-parent", "--format=%H %ct", "HEAD", "--"]
+            .map(String::from)
+            .to_vec();
+    for p in paths {
+        let rel = repo_relative(&root, p)?;
+        args.push(if rel.is_empty() { ".".into() } else { rel });
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = String::from_utf8_lossy(&git(&refs)?).into_owned();
+    // Newest first; the first at or before `at` is the one in force.
+    for line in text.lines() {
+        let Some((hash, secs)) = line.split_once(' ') else { continue };
+        let t = secs.parse().ok().and_then(|s| jiff::Timestamp::from_second(s).ok());
+        if let Some(t) = t.filter(|t| *t <= at) {
+            return Ok(Some((hash.to_string(), t)));
+        }
+    }
+    Ok(None)
 }

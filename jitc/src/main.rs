@@ -10,6 +10,7 @@
 //! | check, compile, explain, who, schema | done | errors in the documents (schema: files out of date) | usage or I/O error | |
 //! | diff | done | usage, I/O, git or document error | | a change matched `--fail-on` |
 //! | approvals | every change has its approval | usage, I/O, git or document error | | an approval is missing |
+//! | history | done | usage, I/O or git error | | |
 //! | drift | no drift | usage, I/O, OpenBao or document error | drift found | |
 
 /// mimalloc: a large compile allocates and frees millions of small nodes
@@ -20,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod drift;
 mod git;
+mod history;
 mod human;
 
 use clap::builder::PossibleValuesParser;
@@ -52,6 +54,10 @@ enum Command {
     Who(WhoArgs),
     /// The access diff between two git revisions (HEAD defaults to the working tree).
     Diff(DiffArgs),
+    /// The audit ledger from the first-parent history of the current
+    /// branch: per binding, the commits that changed it and, per target,
+    /// the UTC intervals in which it was in force.
+    History(HistoryArgs),
     /// Whether every change that widens access between two git revisions
     /// has the approval its policy declares, by a pull request's reviews.
     /// Exit 3 when one is missing, 1 on errors.
@@ -94,6 +100,15 @@ enum ApprovalsFormat {
     Json,
     /// `Approved-by:` trailers of the approvals that counted, for the merge commit.
     Trailers,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum HistoryFormat {
+    Markdown,
+    Json,
+    Csv,
+    /// One self-contained page with a timeline chart.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -195,6 +210,28 @@ struct WhoArgs {
     resource: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
     format: OutFormat,
+    /// Answer from the revision in force at `--at`: the last first-parent
+    /// commit of the current branch at or before it (merge time is taken
+    /// as apply time).
+    #[arg(long)]
+    history: bool,
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Start of the period (RFC 3339) [default: the first commit].
+    #[arg(long)]
+    since: Option<String>,
+    /// End of the period (RFC 3339) [default: now].
+    #[arg(long)]
+    until: Option<String>,
+    /// Only bindings of this subject (name or any identity).
+    #[arg(long)]
+    subject: Option<String>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: HistoryFormat,
 }
 
 #[derive(Args)]
@@ -299,7 +336,7 @@ type Run = Result<Outcome, Failure>;
 enum Family {
     /// check, compile, explain, who, schema: 2 for usage and I/O errors.
     Compiler,
-    /// diff and approvals: 1 for every error, 3 when `--fail-on` matches
+    /// diff, approvals and history: 1 for every error, 3 when `--fail-on` matches
     /// or an approval is missing.
     Diff,
     /// drift: 1 for every error, 2 only for drift.
@@ -309,7 +346,7 @@ enum Family {
 impl Family {
     fn of_name(subcommand: Option<&str>) -> Family {
         match subcommand {
-            Some("diff" | "approvals") => Family::Diff,
+            Some("diff" | "approvals" | "history") => Family::Diff,
             Some("drift") => Family::Drift,
             _ => Family::Compiler,
         }
@@ -351,6 +388,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => (Family::Compiler, schema_files(a)),
         Command::Diff(a) => (Family::Diff, diff(a)),
         Command::Approvals(a) => (Family::Diff, approvals(a)),
+        Command::History(a) => (Family::Diff, history(a)),
         Command::Drift(a) => (Family::Drift, drift(a)),
     };
     if let Err(e) = &result {
@@ -488,8 +526,23 @@ fn explain(a: ExplainArgs) -> Run {
 
 fn who(a: WhoArgs) -> Run {
     let at = instant("at", &a.at)?;
-    let Some(c) = analyze_or_report(&a.paths)? else {
-        return Ok(Outcome::Invalid);
+    let c = if a.history {
+        let git_failure = |e: anyhow::Error| Failure::Io(format!("{e:#}"));
+        let Some((rev, time)) = git::revision_at(&a.paths, at).map_err(git_failure)? else {
+            return Err(Failure::Usage(format!("no commit of the documents at or before {at}")));
+        };
+        eprintln!("revision in force at {at}: {rev} (merged {time})");
+        let c = jit_policy::analyze(git::load(Some(&rev), &a.paths).map_err(git_failure)?);
+        if c.has_errors() {
+            eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+            return Ok(Outcome::Invalid);
+        }
+        c
+    } else {
+        let Some(c) = analyze_or_report(&a.paths)? else {
+            return Ok(Outcome::Invalid);
+        };
+        c
     };
     let covers = |b: &ir::Binding| a.resource.as_deref().is_none_or(|r| explain::covers(b, r));
     let active: Vec<&ir::Binding> = c.model.bindings.iter().filter(|b| ir::is_active(b, at) && covers(b)).collect();
@@ -601,6 +654,36 @@ fn approvals(a: ApprovalsArgs) -> Run {
         ApprovalsFormat::Trailers => out(&approvals::trailers(&report))?,
     }
     Ok(if report.satisfied { Outcome::Done } else { Outcome::Matched })
+}
+
+fn history(a: HistoryArgs) -> Run {
+    use jit_policy::history as ledger;
+    let since = a.since.as_deref().map(|v| instant("since", v)).transpose()?;
+    let until = match &a.until {
+        Some(v) => instant("until", v)?,
+        None => jiff::Timestamp::now(),
+    };
+    if since.is_some_and(|s| s >= until) {
+        return Err(Failure::Usage("`--since` must be before `--until`".into()));
+    }
+    let period = ledger::Period { since: until, until, subject: a.subject };
+    let (h, stats) = history::run(&a.paths, since, period).map_err(|e| Failure::Io(format!("{e:#}")))?;
+    eprintln!(
+        "history: {} commit(s), {} distinct blob(s), {} parse(s), {} binding(s)",
+        stats.commits,
+        stats.blobs,
+        stats.parses,
+        h.bindings.len()
+    );
+    match a.format {
+        HistoryFormat::Markdown => out(&ledger::markdown(&h))?,
+        HistoryFormat::Json => {
+            out(&render::pretty(&serde_json::to_value(&h).map_err(|e| Failure::Io(e.to_string()))?))?
+        }
+        HistoryFormat::Csv => out(&ledger::csv(&h))?,
+        HistoryFormat::Html => out(&ledger::html(&h))?,
+    }
+    Ok(Outcome::Done)
 }
 
 fn drift(a: DriftArgs) -> Run {

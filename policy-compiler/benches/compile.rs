@@ -37,6 +37,7 @@ fn run(dir: &Path, as_of: Option<jiff::Timestamp>) -> (usize, usize, [f64; 5]) {
     let t1 = Instant::now();
     let mut diags = Diagnostics::new();
     let docs = jit_policy::parse_all(&sources, &mut diags);
+    let docs: Vec<&jit_policy::ast::Document> = docs.iter().collect();
     let t2 = Instant::now();
     let model = resolve::resolve(&docs, &sources, &mut diags);
     validate::validate(&model, &resolve::referenced(&docs), &mut diags);

@@ -20,6 +20,7 @@ pub mod ast;
 pub mod diag;
 pub mod diff;
 pub mod explain;
+pub mod history;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -57,24 +58,24 @@ impl Compilation {
 
 /// Parse and build the AST of every file; syntax errors are collected.
 pub fn parse_all(sources: &SourceMap, diags: &mut Diagnostics) -> Vec<ast::Document> {
-    let mut docs = Vec::new();
-    for (id, file) in sources.files() {
-        let root = match syntax::parse(id, file) {
-            Ok(root) => root,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        if let Err(d) = syntax::read_version(&root) {
+    sources.files().filter_map(|(id, file)| parse_file(id, file, diags)).collect()
+}
+
+/// Parse and build the AST of one file; `None` (with the error collected)
+/// when it is not a `jit/v1` document.
+pub fn parse_file(id: source::FileId, file: &source::SourceFile, diags: &mut Diagnostics) -> Option<ast::Document> {
+    let root = match syntax::parse(id, file) {
+        Ok(root) => root,
+        Err(d) => {
             diags.push(d);
-            continue;
+            return None;
         }
-        if let Some(doc) = ast::build_document(id, &root, diags) {
-            docs.push(doc);
-        }
+    };
+    if let Err(d) = syntax::read_version(&root) {
+        diags.push(d);
+        return None;
     }
-    docs
+    ast::build_document(id, &root, diags)
 }
 
 /// Run the whole pipeline: parse, resolve, validate, and lower every binding
@@ -100,9 +101,28 @@ pub fn compile(sources: SourceMap, targets: &[Target], opts: &Options) -> Compil
 /// validation (the stages [`compile`] and [`analyze`] share).
 fn front(sources: &SourceMap, diags: &mut Diagnostics) -> (ir::Model, std::collections::BTreeSet<String>) {
     let docs = parse_all(sources, diags);
-    let model = resolve::resolve(&docs, sources, diags);
-    let failed = validate::validate(&model, &resolve::referenced(&docs), diags);
+    let docs: Vec<&ast::Document> = docs.iter().collect();
+    front_parsed(&docs, sources, diags)
+}
+
+fn front_parsed(
+    docs: &[&ast::Document],
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> (ir::Model, std::collections::BTreeSet<String>) {
+    let model = resolve::resolve(docs, sources, diags);
+    let failed = validate::validate(&model, &resolve::referenced(docs), diags);
     (model, failed)
+}
+
+/// Resolve and validate documents already parsed (by [`parse_file`]), as
+/// [`analyze`] does: for tools that read many revisions of the same files
+/// and parse each file's content once (`jitc history`).
+pub fn analyze_parsed(docs: &[&ast::Document], sources: &SourceMap) -> (ir::Model, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let (model, _) = front_parsed(docs, sources, &mut diags);
+    diags.sort();
+    (model, diags)
 }
 
 /// Parse, resolve and validate, without lowering: the model and its

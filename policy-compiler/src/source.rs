@@ -39,7 +39,7 @@ impl<T> Spanned<T> {
 }
 
 /// The syntax a file is written in, decided by its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Syntax {
     Hcl,
     Yaml,

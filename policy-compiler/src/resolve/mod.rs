@@ -22,7 +22,7 @@ pub const MAX_GRANT_DEFAULT: i64 = 30 * DAY;
 pub const MAX_GRANT_CEILING: i64 = 366 * DAY;
 
 /// Resolve parsed documents into one model.
-pub fn resolve(docs: &[Document], sources: &SourceMap, diags: &mut Diagnostics) -> Model {
+pub fn resolve(docs: &[&Document], sources: &SourceMap, diags: &mut Diagnostics) -> Model {
     let mut model = Model::default();
     let (mut bad_roles, mut bad_policies, mut bad_bindings) = (Vec::new(), Vec::new(), Vec::new());
     let mut bad_groups = Vec::new();
@@ -609,7 +609,7 @@ const IDENTITIES: &[IdentityRule] = &[
 ];
 
 /// Names of every role and policy that some binding refers to.
-pub fn referenced(docs: &[Document]) -> (BTreeSet<String>, BTreeSet<String>) {
+pub fn referenced(docs: &[&Document]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut roles = BTreeSet::new();
     let mut policies = BTreeSet::new();
     for b in docs.iter().flat_map(|d| d.bindings.iter()) {
