@@ -48,12 +48,19 @@ fn pull_request_workflow_commands_run() {
     jit_e2e_tests::jitc_bin();
     let lines = jitc_lines("pull-request.yml");
     assert!(lines.len() >= 3, "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("jitc approvals ")), "{lines:?}");
+    // The reviews as `gh api` writes them: one approval.
+    let reviews =
+        r#"[{"id": 1, "user": {"login": "reviewer"}, "state": "APPROVED", "submitted_at": "2026-12-01T10:00:00Z"}]"#;
+    std::fs::write(root().join("reviews.json"), reviews).expect("reviews.json");
     for l in &lines {
-        let (code, err) = run_line(l, &[("POLICIES", "examples/policies"), ("BASE_REF", "HEAD")]);
+        let (code, err) =
+            run_line(l, &[("POLICIES", "examples/policies"), ("BASE_REF", "HEAD"), ("AUTHOR", "someone")]);
         assert_eq!(code, 0, "`{l}` failed: {err}");
     }
-    let _ = std::fs::remove_file(root().join("jitc.sarif"));
-    let _ = std::fs::remove_file(root().join("access-diff.md"));
+    for f in ["jitc.sarif", "access-diff.md", "reviews.json", "approvals.md", "trailers.txt"] {
+        let _ = std::fs::remove_file(root().join(f));
+    }
 }
 
 /// The instant the nightly test evaluates the examples at: on it some
