@@ -24,6 +24,10 @@ pub struct Stats {
 pub fn run(paths: &[PathBuf], since: Option<jiff::Timestamp>, period: Period) -> anyhow::Result<(History, Stats)> {
     let root = git::toplevel()?;
     let log = git::first_parent_log(&root, paths)?;
+    if log.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+        anyhow::bail!("no first-parent commit of HEAD touched policy documents under {}", names.join(", "));
+    }
     let since = since.or(log.first().map(|l| l.commit.time)).unwrap_or(period.until);
     let mut ledger = Ledger::new(Period { since, ..period });
     // Every blob once, through one process.

@@ -116,8 +116,9 @@ fn usage_errors_exit_two() {
 }
 
 /// Every command's usage and I/O errors exit with the code it documents:
-/// 2 for the compiler commands, 1 for `diff` and `drift` (where 2 and 3
-/// mean drift found and `--fail-on` matched).
+/// 2 for the compiler commands, 1 for `diff`, `approvals`, `history` and
+/// `drift` (where 2 and 3 mean drift found, `--fail-on` matched or an
+/// approval is missing).
 #[test]
 fn each_command_exits_as_documented_on_usage_and_io_errors() {
     let missing = "does/not/exist";
@@ -152,6 +153,14 @@ fn each_command_exits_as_documented_on_usage_and_io_errors() {
         (&["drift", "examples/policies", "--openbao-addr", "http://127.0.0.1:9", "--token-env", "PATH"], 1),
         (&["drift"], 1),
         (&["drift", "examples/policies", "--format", "yaml"], 1),
+        (&["approvals", "HEAD", "examples/policies", "--reviews", missing, "--author", "x"], 1),
+        (&["approvals", "HEAD", "examples/policies", "--author", "x"], 1),
+        (&["approvals", "HEAD", "examples/policies", "--reviews", "Cargo.toml", "--author", "x"], 1),
+        (&["history"], 1),
+        (&["history", missing], 1),
+        (&["history", "examples/policies", "--since", "yesterday"], 1),
+        (&["history", "examples/policies", "--since", "2027-01-02T00:00:00Z", "--until", "2027-01-01T00:00:00Z"], 1),
+        (&["who", "examples/policies", "--at", "1990-01-01T00:00:00Z", "--history"], 2),
     ];
     for (args, want) in cases {
         let (code, out, err) = jitc_without_openbao_env(args);
