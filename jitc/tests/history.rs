@@ -224,7 +224,7 @@ fn who_from_history_equals_who_on_a_checkout_of_the_revision_in_force() {
     assert!(s.main.len() >= 30, "{} main-line commits", s.main.len());
     let first = s.main[0].1;
     let last = s.main[s.main.len() - 1].1;
-    // 26 instants: commit times exactly, just before them, mid-gap, and after.
+    // 28 instants: commit times exactly, just before them, 7 h after, and after the last.
     let mut instants = Vec::new();
     for (k, (_, t, _)) in s.main.iter().enumerate().step_by(3) {
         instants.push(*t);
