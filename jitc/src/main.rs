@@ -258,6 +258,10 @@ struct ApprovalsArgs {
     /// The pull request's author (code host login); never counts as an approver.
     #[arg(long)]
     author: String,
+    /// The pull request's head commit: approvals given on other commits
+    /// are stale and do not count (GitHub's `commit_id` of each review).
+    #[arg(long)]
+    commit: Option<String>,
     #[arg(long, value_enum, default_value = "markdown")]
     format: ApprovalsFormat,
 }
@@ -639,10 +643,14 @@ fn approvals(a: ApprovalsArgs) -> Run {
     if a.author.trim().is_empty() {
         return Err(Failure::Usage("`--author` is empty: give the pull request author's login".into()));
     }
+    if a.commit.as_deref().is_some_and(|c| c.len() < 7 || !c.chars().all(|x| x.is_ascii_hexdigit())) {
+        return Err(Failure::Usage("`--commit` is a commit id: at least 7 hexadecimal digits".into()));
+    }
     let Some(s) = two_sides(&a.args)? else {
         return Ok(Outcome::Invalid);
     };
-    let report = approvals::check(&s.changes, &s.old.model, &s.new.model, &reviews, a.author.trim());
+    let pr = approvals::PullRequest { author: a.author.trim(), reviews: &reviews, commit: a.commit.as_deref() };
+    let report = approvals::check(&s.changes, &s.old.model, &s.new.model, pr);
     match a.format {
         ApprovalsFormat::Markdown => out(&approvals::markdown(&report, &s.base, &s.head_label))?,
         ApprovalsFormat::Json => {

@@ -112,30 +112,31 @@ impl Repo {
 
     /// Run `jitc approvals` with these reviews; exit code, stdout, stderr.
     fn approvals(&self, reviews: &[(&str, &str)], author: &str, format: &str) -> (i32, String, String) {
-        // Reviews one minute apart, in the order given.
+        let on: Vec<(&str, &str, &str)> = reviews.iter().map(|(l, s)| (*l, *s, "0000000")).collect();
+        self.approvals_on(&on, author, &["--format", format])
+    }
+
+    /// The commit HEAD names.
+    fn head(&self) -> String {
+        let out = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&self.dir).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Reviews (login, state, commit_id) one minute apart, in the order given.
+    fn approvals_on(&self, reviews: &[(&str, &str, &str)], author: &str, extra: &[&str]) -> (i32, String, String) {
         let items: Vec<String> = reviews
             .iter()
             .enumerate()
-            .map(|(i, (login, state))| {
+            .map(|(i, (login, state, commit))| {
                 format!(
-                    r#"{{"id": {i}, "user": {{"login": "{login}", "type": "User"}}, "body": "", "state": "{state}", "submitted_at": "2027-01-02T10:{i:02}:00Z", "commit_id": "0000000"}}"#
+                    r#"{{"id": {i}, "user": {{"login": "{login}", "type": "User"}}, "body": "", "state": "{state}", "submitted_at": "2027-01-02T10:{i:02}:00Z", "commit_id": "{commit}"}}"#
                 )
             })
             .collect();
         std::fs::write(self.dir.join("reviews.json"), format!("[{}]", items.join(",\n"))).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_jitc"))
-            .args([
-                "approvals",
-                "HEAD~1",
-                "HEAD",
-                "policies",
-                "--reviews",
-                "reviews.json",
-                "--author",
-                author,
-                "--format",
-                format,
-            ])
+            .args(["approvals", "HEAD~1", "HEAD", "policies", "--reviews", "reviews.json", "--author", author])
+            .args(extra)
             .current_dir(&self.dir)
             .output()
             .unwrap();
@@ -382,4 +383,78 @@ fn a_bad_review_list_is_an_error_naming_the_entry() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("bad.json`: review [0]: `state` is `LGTM`"), "{err}");
+}
+
+#[test]
+fn approvals_of_an_earlier_commit_are_stale_with_the_head_commit_given() {
+    let r = Repo::new("stale", &Doc::base(), &grant_frank());
+    let head = r.head();
+    let reviews = [("alice", "APPROVED", "1111111111111111"), ("dana", "APPROVED", head.as_str())];
+    // Without --commit, both count.
+    let (code, out, err) = r.approvals_on(&reviews, "frank", &["--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = r.approvals_on(&reviews, "frank", &["--format", "json", "--commit", &head]);
+    assert_eq!(code, 3, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["commit"], head.as_str());
+    assert_eq!(quorums(&v, "frank-db")[0].2, ["dana"]);
+    let alice: Vec<&Value> = v["reviews"].as_array().unwrap().iter().filter(|s| s["login"] == "alice").collect();
+    assert_eq!(alice[0]["state"], "STALE_APPROVAL");
+    assert_eq!(strings(&v["required"][0]["quorums"][0]["could_approve"]), ["alice", "bob"]);
+    // Approving the head commit again counts.
+    let again = [reviews[0], reviews[1], ("alice", "APPROVED", &head[..12])];
+    let (code, _, err) = r.approvals_on(&again, "frank", &["--commit", &head]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = r.approvals_on(&reviews, "frank", &["--commit", "xyz"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn a_group_gaining_a_member_needs_its_policies_quorum_even_with_no_binding() {
+    let mut base = Doc::base();
+    base.bindings.clear();
+    let mut head = base.clone();
+    head.leads.push("mallory");
+    let r = Repo::new("groupalone", &base, &head);
+    let v = r.json(&[("mallory", "APPROVED"), ("alice", "APPROVED")], "mallory", 3);
+    assert_eq!(v["required"].as_array().unwrap().len(), 0);
+    let g = &v["rules"][0];
+    assert_eq!((g["rule"].as_str(), g["change"].as_str()), (Some("group:dba-leads"), Some("gains mallory")));
+    assert_eq!(g["quorums"][0]["policy"], "prod");
+    assert_eq!(g["quorums"][0]["revision"], "base");
+    assert_eq!(g["quorums"][0]["missing"], 1);
+    assert_eq!(strings(&g["quorums"][0]["could_approve"]), ["bob", "dana"]);
+    let v = r.json(&[("alice", "APPROVED"), ("dana", "APPROVED")], "mallory", 0);
+    assert_eq!(v["rules"][0]["satisfied"], true);
+    // Removing a member needs nothing.
+    let mut fewer = base.clone();
+    fewer.leads.retain(|m| *m != "bob");
+    let r = Repo::new("groupfewer", &base, &fewer);
+    let v = r.json(&[], "alice", 0);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_policy_weakened_with_no_binding_needs_its_own_quorum() {
+    let mut base = Doc::base();
+    base.bindings.clear();
+    let mut head = base.clone();
+    head.prod_min = 1;
+    let r = Repo::new("policyalone", &base, &head);
+    let v = r.json(&[("alice", "APPROVED")], "frank", 3);
+    let rule = &v["rules"][0];
+    assert_eq!((rule["rule"].as_str(), rule["change"].as_str()), (Some("policy:prod"), Some("min_approvals 2 → 1")));
+    assert_eq!(rule["quorums"][0]["missing"], 1);
+    r.json(&[("alice", "APPROVED"), ("bob", "APPROVED")], "frank", 0);
+    // A new direct approver is a widening too; a raised quorum is not.
+    let mut more = base.clone();
+    more.prod_approvers = r#"["group:dba-leads", "user:dana", "user:zed"]"#;
+    let r = Repo::new("policyapprover", &base, &more);
+    let v = r.json(&[], "frank", 3);
+    assert_eq!(v["rules"][0]["change"], "approvers added: user:zed");
+    let mut stricter = base.clone();
+    stricter.prod_min = 3;
+    let r = Repo::new("policystricter", &base, &stricter);
+    let v = r.json(&[], "frank", 0);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 0);
 }

@@ -12,12 +12,17 @@
 //!
 //! Approval power granted by a change does not count towards that change:
 //! a group member added in HEAD counts for HEAD's quorum only when the
-//! group did not exist in BASE.
+//! group did not exist in BASE. A change of an approval rule itself (a
+//! group gaining members, a policy's approval lowered, removed or given to
+//! a new approver) needs the quorum of the BASE policies it belongs to,
+//! whether or not a binding uses them yet.
 //!
 //! Reviews come in the shape of GitHub's pull request reviews
 //! (`user.login`, `state`, `submitted_at`); per reviewer the latest
 //! `APPROVED`, `CHANGES_REQUESTED` or `DISMISSED` decides, `COMMENTED`
-//! and `PENDING` change nothing. Logins compare without case.
+//! and `PENDING` change nothing. Logins compare without case. Given the
+//! pull request's head commit, an approval of another commit is stale and
+//! does not count (each review's `commit_id`).
 
 use crate::diff::{Change, Kind};
 use crate::ir::{Binding, Model, Policy};
@@ -34,6 +39,10 @@ pub enum State {
     Dismissed,
     Commented,
     Pending,
+    /// An approval of an earlier commit than the one checked (only with a
+    /// head commit given): it stands as the reviewer's decision but does
+    /// not approve, as GitHub's "dismiss stale approvals" would have it.
+    StaleApproval,
 }
 
 impl State {
@@ -50,7 +59,7 @@ impl State {
 
     /// Whether this state replaces the reviewer's earlier decision.
     fn decides(self) -> bool {
-        matches!(self, State::Approved | State::ChangesRequested | State::Dismissed)
+        matches!(self, State::Approved | State::ChangesRequested | State::Dismissed | State::StaleApproval)
     }
 }
 
@@ -61,6 +70,8 @@ pub struct Review {
     pub state: State,
     /// `None` for a pending review, which has not been submitted.
     pub submitted_at: Option<Timestamp>,
+    /// The commit the review was given on, when the list says.
+    pub commit_id: Option<String>,
 }
 
 /// Read a review list: a JSON array of objects with `user.login`, `state`
@@ -91,14 +102,16 @@ pub fn parse_reviews(text: &str) -> Result<Vec<Review>, String> {
         if submitted_at.is_none() && state != State::Pending {
             return Err(at("submitted_at", "is missing on a submitted review"));
         }
-        out.push(Review { login: login.to_string(), state, submitted_at });
+        let commit_id = r.get("commit_id").and_then(|c| c.as_str()).map(str::to_string);
+        out.push(Review { login: login.to_string(), state, submitted_at, commit_id });
     }
     Ok(out)
 }
 
 /// Each reviewer's standing decision, by lower-cased login: the latest
-/// deciding review (submission time, then list order).
-pub fn standing(reviews: &[Review]) -> BTreeMap<String, (String, State)> {
+/// deciding review (submission time, then list order). With `head`, an
+/// approval given on another commit is a [`State::StaleApproval`].
+pub fn standing(reviews: &[Review], head: Option<&str>) -> BTreeMap<String, (String, State)> {
     let mut decided: Vec<(Timestamp, usize, &Review)> = reviews
         .iter()
         .enumerate()
@@ -108,9 +121,21 @@ pub fn standing(reviews: &[Review]) -> BTreeMap<String, (String, State)> {
     decided.sort_by_key(|(at, i, _)| (*at, *i));
     let mut out = BTreeMap::new();
     for (_, _, r) in decided {
-        out.insert(r.login.to_ascii_lowercase(), (r.login.clone(), r.state));
+        let stale = match (head, &r.commit_id) {
+            (Some(h), Some(c)) => !same_commit(h, c),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let state = if r.state == State::Approved && stale { State::StaleApproval } else { r.state };
+        out.insert(r.login.to_ascii_lowercase(), (r.login.clone(), state));
     }
     out
+}
+
+/// Whether two commit ids name the same commit (either may be abbreviated).
+fn same_commit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a.len() >= 7 && b.len() >= 7 && (a.starts_with(&b) || b.starts_with(&a))
 }
 
 /// Which revision's declaration of a policy a quorum reads.
@@ -156,14 +181,31 @@ pub struct Required {
     pub quorums: Vec<Quorum>,
 }
 
+/// A change of an approval rule itself: a group that gains members, or a
+/// policy whose approval is lowered, removed or given to someone new.
+/// Whoever could approve under the rule before must agree, by the quorum
+/// of every BASE policy the rule belongs to, whether or not a binding uses
+/// it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleChange {
+    /// `group:NAME` or `policy:NAME`.
+    pub rule: String,
+    pub change: String,
+    pub satisfied: bool,
+    pub quorums: Vec<Quorum>,
+}
+
 /// The verdict over a whole change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub satisfied: bool,
     pub author: String,
+    /// The commit approvals must have been given on, when checked.
+    pub commit: Option<String>,
     /// Each reviewer's standing decision.
     pub reviews: Vec<Standing>,
     pub required: Vec<Required>,
+    pub rules: Vec<RuleChange>,
     /// Bindings whose changes only narrow access or remove it.
     pub not_required: Vec<String>,
 }
@@ -174,10 +216,21 @@ pub struct Standing {
     pub state: State,
 }
 
+/// The pull request a change comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequest<'a> {
+    pub author: &'a str,
+    pub reviews: &'a [Review],
+    /// Its head commit: approvals of other commits are stale. `None`
+    /// counts approvals whatever commit they were given on.
+    pub commit: Option<&'a str>,
+}
+
 /// Check `changes` (from [`crate::diff::diff`] of `base` and `head`)
-/// against the reviews of a pull request opened by `author`.
-pub fn check(changes: &[Change], base: &Model, head: &Model, reviews: &[Review], author: &str) -> Report {
-    let standing = standing(reviews);
+/// against the reviews of the pull request `pr`.
+pub fn check(changes: &[Change], base: &Model, head: &Model, pr: PullRequest<'_>) -> Report {
+    let PullRequest { author, reviews, commit } = pr;
+    let standing = standing(reviews, commit);
     let author_key = author.to_ascii_lowercase();
     let mut per_binding: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
     for c in changes {
@@ -193,9 +246,10 @@ pub fn check(changes: &[Change], base: &Model, head: &Model, reviews: &[Review],
             continue;
         };
         let before = find(base, name);
-        let mut quorums = vec![quorum(&now, &now.policy, Revision::Head, head, Some(base), &standing, &author_key)];
+        let who = Who { subject: Some(&now), standing: &standing, author: &author_key };
+        let mut quorums = vec![quorum(&now.policy, Revision::Head, head, Some(base), who)];
         if let Some(was) = before.filter(|was| was.policy.name != now.policy.name || approval_widened(&widening)) {
-            quorums.push(quorum(&now, &was.policy, Revision::Base, base, None, &standing, &author_key));
+            quorums.push(quorum(&was.policy, Revision::Base, base, None, who));
         }
         required.push(Required {
             binding: name.to_string(),
@@ -205,13 +259,91 @@ pub fn check(changes: &[Change], base: &Model, head: &Model, reviews: &[Review],
             quorums,
         });
     }
+    let who = Who { subject: None, standing: &standing, author: &author_key };
+    let rules: Vec<RuleChange> =
+        group_changes(base, head, who).into_iter().chain(policy_changes(base, head, who)).collect();
     Report {
-        satisfied: required.iter().all(|r| r.satisfied),
+        satisfied: required.iter().all(|r| r.satisfied) && rules.iter().all(|g| g.satisfied),
         author: author.to_string(),
+        commit: commit.map(str::to_string),
         reviews: standing.into_values().map(|(login, state)| Standing { login, state }).collect(),
         required,
+        rules,
         not_required,
     }
+}
+
+fn rule(rule: String, change: String, policies: Vec<&Policy>, base: &Model, who: Who<'_>) -> RuleChange {
+    let quorums: Vec<Quorum> = policies.into_iter().map(|p| quorum(p, Revision::Base, base, None, who)).collect();
+    RuleChange { rule, change, satisfied: quorums.iter().all(|q| q.missing == 0), quorums }
+}
+
+/// Groups that gain members, each needing the quorum of every BASE
+/// policy that names it (as BASE declares it).
+fn group_changes(base: &Model, head: &Model, who: Who<'_>) -> Vec<RuleChange> {
+    let mut out = Vec::new();
+    for (name, g) in &head.groups {
+        let lower = |g: &crate::ir::Group| -> BTreeSet<String> {
+            g.members.iter().map(|(m, _)| m.to_ascii_lowercase()).collect()
+        };
+        let was = base.groups.get(name).map(|g| lower(g)).unwrap_or_default();
+        let now = lower(g);
+        let added: Vec<&str> = now.difference(&was).map(|m| m.strip_prefix("user:").unwrap_or(m)).collect();
+        let reference = format!("group:{name}");
+        let policies: Vec<&Policy> = base
+            .policies
+            .values()
+            .filter(|p| p.approval.as_ref().is_some_and(|a| a.approvers.contains(&reference)))
+            .map(|p| p.as_ref())
+            .collect();
+        if added.is_empty() || policies.is_empty() {
+            continue;
+        }
+        out.push(rule(reference, format!("gains {}", added.join(", ")), policies, base, who));
+    }
+    out
+}
+
+/// Policies whose approval widens: removed, a lower quorum, or a new
+/// approver; each needs its own quorum as BASE declares it.
+fn policy_changes(base: &Model, head: &Model, who: Who<'_>) -> Vec<RuleChange> {
+    let mut out = Vec::new();
+    for (name, was) in &base.policies {
+        let (Some(x), Some(now)) = (&was.approval, head.policies.get(name)) else { continue };
+        let change = match &now.approval {
+            None => "approval removed".to_string(),
+            Some(y) => {
+                let new: Vec<&str> = y
+                    .approvers
+                    .iter()
+                    .filter(|a| !x.approvers.iter().any(|o| o.eq_ignore_ascii_case(a)))
+                    .map(String::as_str)
+                    .collect();
+                let mut what = Vec::new();
+                if y.min_approvals < x.min_approvals {
+                    what.push(format!("min_approvals {} → {}", x.min_approvals, y.min_approvals));
+                }
+                if !new.is_empty() {
+                    what.push(format!("approvers added: {}", new.join(", ")));
+                }
+                if what.is_empty() {
+                    continue;
+                }
+                what.join("; ")
+            }
+        };
+        out.push(rule(format!("policy:{name}"), change, vec![was.as_ref()], base, who));
+    }
+    out
+}
+
+/// Whose approvals are weighed: the reviewers' standing decisions, the
+/// author, and the binding's subject (none for a group's change).
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    subject: Option<&'a Binding>,
+    standing: &'a BTreeMap<String, (String, State)>,
+    author: &'a str,
 }
 
 /// Whether the approval itself widened: lowered, removed, or given to
@@ -260,17 +392,10 @@ fn approvers(policy: &Policy, model: &Model, before: Option<&Model>) -> (BTreeSe
     (people, added)
 }
 
-fn quorum(
-    b: &Binding,
-    policy: &Policy,
-    revision: Revision,
-    model: &Model,
-    before: Option<&Model>,
-    standing: &BTreeMap<String, (String, State)>,
-    author: &str,
-) -> Quorum {
+fn quorum(policy: &Policy, revision: Revision, model: &Model, before: Option<&Model>, who: Who<'_>) -> Quorum {
+    let Who { subject: binding, standing, author } = who;
     let (eligible, added) = approvers(policy, model, before);
-    let subject = crate::validate::identities(&b.subject);
+    let subject = binding.map(|b| crate::validate::identities(&b.subject)).unwrap_or_default();
     let is_subject = |user: &str| subject.iter().any(|s| s.eq_ignore_ascii_case(user));
     let min = policy.approval.as_ref().map_or(0, |a| a.min_approvals);
     let mut approved_by = Vec::new();
@@ -282,7 +407,7 @@ fn quorum(
         let user = format!("user:{key}");
         let reason = if key == author {
             Some("author of the pull request".to_string())
-        } else if is_subject(&user) {
+        } else if let Some(b) = binding.filter(|_| is_subject(&user)) {
             Some(format!("subject of binding `{}`", b.name))
         } else if let Some(g) = added.get(&user) {
             Some(format!("added to group:{g} by this change"))
@@ -322,7 +447,7 @@ pub fn markdown(r: &Report, base: &str, head: &str) -> String {
     let verdict = if r.satisfied { "✅ every change has its approval" } else { "❌ approval missing" };
     out.push_str(&format!("## Access approvals: {verdict}\n\n"));
     out.push_str(&format!("`{base}` → `{head}`, pull request by `{}`.\n\n", r.author));
-    if r.required.is_empty() {
+    if r.required.is_empty() && r.rules.is_empty() {
         out.push_str("No change widens access, so none needs approval.\n");
     } else {
         out.push_str("| Binding | Subject | Policy | Needs | Approved by | Missing | Could still approve |\n");
@@ -356,6 +481,19 @@ pub fn markdown(r: &Report, base: &str, head: &str) -> String {
                 }
             }
             out.push('\n');
+        }
+    }
+    for g in &r.rules {
+        out.push_str(&format!("\n### `{}`: {}\n\n", g.rule, g.change));
+        for q in &g.quorums {
+            let missing = if q.missing == 0 { "✅".to_string() } else { format!("❌ {} missing", q.missing) };
+            let could = if q.could_approve.is_empty() { "—".to_string() } else { q.could_approve.join(", ") };
+            out.push_str(&format!(
+                "- policy `{}` (base) needs {}: approved by {}; {missing}; could still approve: {could}\n",
+                q.policy,
+                q.min_approvals,
+                if q.approved_by.is_empty() { "—".to_string() } else { q.approved_by.join(", ") }
+            ));
         }
     }
     if !r.not_required.is_empty() {
@@ -395,9 +533,24 @@ mod tests {
             review("bob", "APPROVED", "2026-01-01T12:00:00Z"),
             review("bob", "CHANGES_REQUESTED", "2026-01-01T12:30:00Z"),
         );
-        let s = standing(&parse_reviews(&text).unwrap_or_default());
+        let s = standing(&parse_reviews(&text).unwrap_or_default(), None);
         assert_eq!(s.get("alice").map(|x| x.1), Some(State::Approved));
         assert_eq!(s.get("bob").map(|x| x.1), Some(State::ChangesRequested));
+    }
+
+    #[test]
+    fn approvals_of_another_commit_are_stale_when_the_head_is_given() {
+        let r = |login: &str, commit: &str| {
+            format!(
+                r#"{{"user":{{"login":"{login}"}},"state":"APPROVED","submitted_at":"2026-01-01T10:00:00Z","commit_id":"{commit}"}}"#
+            )
+        };
+        let text = format!("[{},{}]", r("alice", "0123456789abcdef"), r("bob", "fedcba9876543210"));
+        let reviews = parse_reviews(&text).unwrap_or_default();
+        let s = standing(&reviews, Some("0123456789ab"));
+        assert_eq!(s.get("alice").map(|x| x.1), Some(State::Approved));
+        assert_eq!(s.get("bob").map(|x| x.1), Some(State::StaleApproval));
+        assert_eq!(standing(&reviews, None).get("bob").map(|x| x.1), Some(State::Approved));
     }
 
     #[test]
@@ -408,6 +561,6 @@ mod tests {
         let e = parse_reviews(r#"[{"user":{"login":"a"},"state":"APPROVED"}]"#);
         assert!(e.unwrap_err().contains("submitted_at"));
         let pending = parse_reviews(r#"[{"user":{"login":"a"},"state":"PENDING","submitted_at":null}]"#);
-        assert!(standing(&pending.unwrap_or_default()).is_empty());
+        assert!(standing(&pending.unwrap_or_default(), None).is_empty());
     }
 }

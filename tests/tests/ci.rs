@@ -49,13 +49,16 @@ fn pull_request_workflow_commands_run() {
     let lines = jitc_lines("pull-request.yml");
     assert!(lines.len() >= 3, "{lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("jitc approvals ")), "{lines:?}");
-    // The reviews as `gh api` writes them: one approval.
-    let reviews =
-        r#"[{"id": 1, "user": {"login": "reviewer"}, "state": "APPROVED", "submitted_at": "2026-12-01T10:00:00Z"}]"#;
+    // The reviews as `gh api` writes them: one approval of the head commit.
+    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root()).output().expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let reviews = format!(
+        r#"[{{"id": 1, "user": {{"login": "reviewer"}}, "state": "APPROVED", "submitted_at": "2026-12-01T10:00:00Z", "commit_id": "{head}"}}]"#
+    );
     std::fs::write(root().join("reviews.json"), reviews).expect("reviews.json");
     for l in &lines {
-        let (code, err) =
-            run_line(l, &[("POLICIES", "examples/policies"), ("BASE_REF", "HEAD"), ("AUTHOR", "someone")]);
+        let env = [("POLICIES", "examples/policies"), ("BASE_REF", "HEAD"), ("AUTHOR", "someone"), ("HEAD_SHA", &head)];
+        let (code, err) = run_line(l, &env);
         assert_eq!(code, 0, "`{l}` failed: {err}");
     }
     for f in ["jitc.sarif", "access-diff.md", "reviews.json", "approvals.md", "trailers.txt"] {
