@@ -394,6 +394,117 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::{SourceFile, SourceMap, Syntax};
+
+    /// A model of one binding of `alice` on an OpenBao path under a policy
+    /// with a weekday 09:00-17:00 UTC window and a 2h session.
+    fn model(expires: &str) -> Model {
+        let text = format!(
+            r#"version = "jit/v1"
+role "r" {{
+  openbao {{
+    path "kv/data/x" {{ capabilities = ["read"] }}
+  }}
+}}
+policy "p" {{
+  max_session = "2h"
+  window {{
+    days     = ["mon", "tue", "wed", "thu", "fri"]
+    start    = "09:00"
+    end      = "17:00"
+    timezone = "UTC"
+  }}
+}}
+binding "a" {{
+  role   = "r"
+  policy = "p"
+  subject {{
+    kind    = "human"
+    name    = "alice"
+    openbao = "alice"
+  }}
+  not_before = "2027-01-04T00:00:00Z"
+  expires_at = "{expires}"
+}}
+"#
+        );
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("d.hcl", Syntax::Hcl, text));
+        let c = crate::analyze(sources);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        c.model
+    }
+
+    fn commit(hash: &str, at: &str) -> Commit {
+        Commit {
+            hash: hash.into(),
+            time: at.parse().unwrap_or_default(),
+            author: "a".into(),
+            approved_by: vec!["lead".into()],
+            summary: String::new(),
+        }
+    }
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn revisions_cut_intervals_and_issuance_extends_openings() {
+        let mut ledger =
+            Ledger::new(Period { since: t("2027-01-01T00:00:00Z"), until: t("2027-02-01T00:00:00Z"), subject: None });
+        ledger.push(&commit("c1", "2027-01-03T00:00:00Z"), model("2027-01-09T00:00:00Z"));
+        // Shortened on Wednesday at noon, inside a window.
+        ledger.push(&commit("c2", "2027-01-06T12:00:00Z"), model("2027-01-07T00:00:00Z"));
+        let h = ledger.finish();
+        assert_eq!(h.commits, 2);
+        let e = &h.bindings[0];
+        assert_eq!(e.steps.iter().map(|s| s.commit.hash.as_str()).collect::<Vec<_>>(), ["c1", "c2"]);
+        let spans = |v: &[Interval]| {
+            v.iter().map(|i| (i.from.to_string(), i.to.to_string(), i.commit.clone())).collect::<Vec<_>>()
+        };
+        let s = |a: &str, z: &str, c: &str| (a.to_string(), z.to_string(), c.to_string());
+        // The schedule: Monday to Wednesday 09-17, Wednesday cut at the commit.
+        assert_eq!(
+            spans(&e.active),
+            [
+                s("2027-01-04T09:00:00Z", "2027-01-04T17:00:00Z", "c1"),
+                s("2027-01-05T09:00:00Z", "2027-01-05T17:00:00Z", "c1"),
+                s("2027-01-06T09:00:00Z", "2027-01-06T12:00:00Z", "c1"),
+                s("2027-01-06T12:00:00Z", "2027-01-06T17:00:00Z", "c2"),
+            ]
+        );
+        // OpenBao checks windows at issuance: each opening lasts a session
+        // longer, and ends at expires_at, which it enforces exactly.
+        assert_eq!(
+            spans(&e.targets[&Target::Openbao]),
+            [
+                s("2027-01-04T09:00:00Z", "2027-01-04T19:00:00Z", "c1"),
+                s("2027-01-05T09:00:00Z", "2027-01-05T19:00:00Z", "c1"),
+                s("2027-01-06T09:00:00Z", "2027-01-06T12:00:00Z", "c1"),
+                s("2027-01-06T12:00:00Z", "2027-01-06T19:00:00Z", "c2"),
+            ]
+        );
+        assert!(!e.targets.contains_key(&Target::Aws), "no aws block, no aws identity");
+    }
+
+    #[test]
+    fn a_skipped_revision_leaves_the_one_before_in_force_and_subjects_filter() {
+        let period = |subject: Option<&str>| Period {
+            since: t("2027-01-04T00:00:00Z"),
+            until: t("2027-01-05T00:00:00Z"),
+            subject: subject.map(String::from),
+        };
+        let mut ledger = Ledger::new(period(None));
+        ledger.push(&commit("c1", "2027-01-03T00:00:00Z"), model("2027-01-09T00:00:00Z"));
+        ledger.skip(&commit("bad", "2027-01-04T10:00:00Z"));
+        let h = ledger.finish();
+        assert_eq!((h.commits, h.invalid.len()), (2, 1));
+        assert_eq!(h.bindings[0].active.len(), 1);
+        let mut other = Ledger::new(period(Some("bob")));
+        other.push(&commit("c1", "2027-01-03T00:00:00Z"), model("2027-01-09T00:00:00Z"));
+        assert!(other.finish().bindings.is_empty());
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_defused() {
