@@ -214,6 +214,7 @@ fn quorum_met() {
     let kinds: Vec<&str> =
         v["required"][0]["changes"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["grant_added"]);
+    assert_eq!(v["required"][0]["quorums"][0]["new_policy"], false);
     let (code, trailers, _) = r.approvals(&[("ALICE", "APPROVED"), ("dana", "APPROVED")], "frank", "trailers");
     assert_eq!((code, trailers.as_str()), (0, "Approved-by: ALICE\nApproved-by: dana\n"));
 }
@@ -457,4 +458,21 @@ fn a_policy_weakened_with_no_binding_needs_its_own_quorum() {
     let r = Repo::new("policystricter", &base, &stricter);
     let v = r.json(&[], "frank", 0);
     assert_eq!(v["rules"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_policy_new_in_the_change_is_flagged() {
+    let base = Doc::base();
+    let mut head = base.clone();
+    head.bindings.push(("frank-db", "frank", "dev", "2027-01-10T00:00:00Z"));
+    let r = Repo::new("newpolicy", &base, &head);
+    assert_eq!(r.json(&[("erin", "APPROVED")], "frank", 0)["required"][0]["quorums"][0]["new_policy"], false);
+    // The same binding under a policy HEAD introduces.
+    std::fs::write(r.dir.join("policies/access.hcl"), head.text().replace("\"dev\"", "\"dev2\"")).unwrap();
+    r.git(&["commit", "-q", "--amend", "-am", "head"]);
+    let v = r.json(&[("erin", "APPROVED")], "frank", 0);
+    assert_eq!(v["required"][0]["quorums"][0]["new_policy"], true);
+    let (code, md, err) = r.approvals(&[("erin", "APPROVED")], "frank", "markdown");
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("Policy `dev2` is new in this change"), "{md}");
 }

@@ -168,6 +168,9 @@ pub struct Quorum {
     /// subject), lower-cased.
     pub could_approve: Vec<String>,
     pub not_counted: Vec<NotCounted>,
+    /// The policy is new in HEAD: its quorum is declared by the change it
+    /// approves, which reviewers should know.
+    pub new_policy: bool,
 }
 
 /// A changed binding that widens access, with the quorums it needs.
@@ -438,6 +441,7 @@ fn quorum(policy: &Policy, revision: Revision, model: &Model, before: Option<&Mo
         missing: min.saturating_sub(counted),
         could_approve,
         not_counted,
+        new_policy: before.is_some_and(|b| !b.policies.contains_key(&policy.name)),
     }
 }
 
@@ -468,6 +472,14 @@ pub fn markdown(r: &Report, base: &str, head: &str) -> String {
                     list(&q.approved_by),
                     if q.missing == 0 { "✅".to_string() } else { format!("❌ {}", q.missing) },
                     list(&q.could_approve)
+                ));
+            }
+        }
+        for req in &r.required {
+            for q in req.quorums.iter().filter(|q| q.new_policy) {
+                out.push_str(&format!(
+                    "\n> ⚠️ Policy `{}` is new in this change: its quorum for `{}` is declared by the change it approves.\n",
+                    q.policy, req.binding
                 ));
             }
         }
