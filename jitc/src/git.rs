@@ -64,22 +64,12 @@ pub fn load(rev: Option<&str>, paths: &[PathBuf]) -> anyhow::Result<SourceMap> {
     let Some(rev) = rev else {
         return Ok(jit_policy::load::load_paths(paths)?);
     };
-    let root = PathBuf::from(String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim());
-    let mut files = Vec::new();
-    for p in paths {
-        let rel = repo_relative(&root, p)?;
-        let listing = git(&[
-            "-C",
-            &root.display().to_string(),
-            "ls-tree",
-            "-r",
-            "--name-only",
-            rev,
-            "--",
-            if rel.is_empty() { "." } else { &rel },
-        ])?;
-        files.extend(String::from_utf8_lossy(&listing).lines().map(String::from));
-    }
+    let root = toplevel()?;
+    let mut args: Vec<String> =
+        ["-C", &root.display().to_string(), "ls-tree", "-r", "--name-only", rev, "--"].map(String::from).to_vec();
+    args.extend(pathspecs(&root, paths)?);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut files: Vec<String> = String::from_utf8_lossy(&git(&refs)?).lines().map(String::from).collect();
     files.sort();
     files.dedup();
     let files: Vec<String> = files.into_iter().filter(|f| Syntax::from_path(Path::new(f)).is_some()).collect();
@@ -135,6 +125,11 @@ pub fn cat_objects(root: &Path, objects: &[String]) -> anyhow::Result<Vec<Vec<u8
     Ok(blobs)
 }
 
+/// `paths` as pathspecs relative to the repository's top (`.` for the top).
+fn pathspecs(root: &Path, paths: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    paths.iter().map(|p| repo_relative(root, p).map(|rel| if rel.is_empty() { ".".into() } else { rel })).collect()
+}
+
 /// The repository's top directory.
 pub fn toplevel() -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim()))
@@ -169,10 +164,7 @@ pub fn first_parent_log(root: &Path, paths: &[PathBuf]) -> anyhow::Result<Vec<Lo
     ]
     .map(String::from)
     .to_vec();
-    for p in paths {
-        let rel = repo_relative(root, p)?;
-        args.push(if rel.is_empty() { ".".into() } else { rel });
-    }
+    args.extend(pathspecs(root, paths)?);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let text = String::from_utf8(git(&refs)?).context("git log output is not UTF-8")?;
     let mut out = Vec::new();
@@ -236,10 +228,7 @@ pub fn revision_at(paths: &[PathBuf], at: jiff::Timestamp) -> anyhow::Result<Opt
         ["-C", &root.display().to_string(), "log", "--first-parent", "--format=%H %ct", "HEAD", "--"]
             .map(String::from)
             .to_vec();
-    for p in paths {
-        let rel = repo_relative(&root, p)?;
-        args.push(if rel.is_empty() { ".".into() } else { rel });
-    }
+    args.extend(pathspecs(&root, paths)?);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let text = String::from_utf8_lossy(&git(&refs)?).into_owned();
     // Newest first; the first at or before `at` is the one in force.

@@ -19,17 +19,22 @@ pub struct Stats {
     pub parses: usize,
 }
 
-/// The ledger of `paths` over `period`; `since` defaults to the first
-/// commit's time.
-pub fn run(paths: &[PathBuf], since: Option<jiff::Timestamp>, period: Period) -> anyhow::Result<(History, Stats)> {
+/// The ledger of `paths` from `since` (by default the first commit's time)
+/// to `until`, of every subject or of `subject`.
+pub fn run(
+    paths: &[PathBuf],
+    since: Option<jiff::Timestamp>,
+    until: jiff::Timestamp,
+    subject: Option<String>,
+) -> anyhow::Result<(History, Stats)> {
     let root = git::toplevel()?;
     let log = git::first_parent_log(&root, paths)?;
     if log.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         anyhow::bail!("no first-parent commit of HEAD touched policy documents under {}", names.join(", "));
     }
-    let since = since.or(log.first().map(|l| l.commit.time)).unwrap_or(period.until);
-    let mut ledger = Ledger::new(Period { since, ..period });
+    let since = since.or(log.first().map(|l| l.commit.time)).unwrap_or(until);
+    let mut ledger = Ledger::new(Period { since, until, subject });
     // Every blob once, through one process.
     let mut ids: Vec<&str> =
         log.iter().flat_map(|l| l.files.iter().filter_map(|(_, b)| b.as_deref())).collect::<Vec<_>>();
@@ -48,8 +53,9 @@ pub fn run(paths: &[PathBuf], since: Option<jiff::Timestamp>, period: Period) ->
                 None => tree.remove(path),
             };
         }
-        // Parse what this revision brings that was never parsed.
-        for (path, blob) in &tree {
+        // Parse what this commit brings that was never parsed: only its
+        // changed files can hold a new blob.
+        for (path, blob) in entry.files.iter().filter_map(|(p, b)| Some((p, b.as_ref()?))) {
             let Some(syntax) = Syntax::from_path(Path::new(path)) else { continue };
             let key = (blob.clone(), syntax);
             if parsed.contains_key(&key) {

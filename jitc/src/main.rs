@@ -423,12 +423,16 @@ fn compile_or_report(paths: &[PathBuf], targets: &[Target], opts: &Options) -> R
 /// The documents' meaning without lowering (explain and who read no
 /// target output); on errors, report them and return `None`.
 fn analyze_or_report(paths: &[PathBuf]) -> Result<Option<Compilation>, Failure> {
-    let c = jit_policy::analyze(load(paths)?);
+    Ok(valid_or_report(jit_policy::analyze(load(paths)?)))
+}
+
+/// `c` when it has no errors; else its diagnostics are reported.
+fn valid_or_report(c: Compilation) -> Option<Compilation> {
     if c.has_errors() {
         eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-        return Ok(None);
+        return None;
     }
-    Ok(Some(c))
+    Some(c)
 }
 
 fn out(text: &str) -> Result<(), Failure> {
@@ -536,17 +540,12 @@ fn who(a: WhoArgs) -> Run {
             return Err(Failure::Usage(format!("no commit of the documents at or before {at}")));
         };
         eprintln!("revision in force at {at}: {rev} (merged {time})");
-        let c = jit_policy::analyze(git::load(Some(&rev), &a.paths).map_err(git_failure)?);
-        if c.has_errors() {
-            eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
-            return Ok(Outcome::Invalid);
-        }
-        c
+        valid_or_report(jit_policy::analyze(git::load(Some(&rev), &a.paths).map_err(git_failure)?))
     } else {
-        let Some(c) = analyze_or_report(&a.paths)? else {
-            return Ok(Outcome::Invalid);
-        };
-        c
+        analyze_or_report(&a.paths)?
+    };
+    let Some(c) = c else {
+        return Ok(Outcome::Invalid);
     };
     let covers = |b: &ir::Binding| a.resource.as_deref().is_none_or(|r| explain::covers(b, r));
     let active: Vec<&ir::Binding> = c.model.bindings.iter().filter(|b| ir::is_active(b, at) && covers(b)).collect();
@@ -595,13 +594,11 @@ fn two_sides(args: &[String]) -> Result<Option<Sides>, Failure> {
     let (base, head, paths) = git::split_args(args).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let head_label = head.clone().unwrap_or_else(|| "working tree".to_string());
     let side = |rev: Option<&str>, label: &str| -> Result<Option<Compilation>, Failure> {
-        let c = jit_policy::analyze(git::load(rev, &paths).map_err(git_failure)?);
-        if c.has_errors() {
-            eprint!("{}", human::render_all(&c.diagnostics, &c.sources));
+        let c = valid_or_report(jit_policy::analyze(git::load(rev, &paths).map_err(git_failure)?));
+        if c.is_none() {
             eprintln!("failed: the documents at {label} do not compile");
-            return Ok(None);
         }
-        Ok(Some(c))
+        Ok(c)
     };
     let (Some(old), Some(new)) = (side(Some(&base), &format!("`{base}`"))?, side(head.as_deref(), &head_label)?) else {
         return Ok(None);
@@ -674,8 +671,7 @@ fn history(a: HistoryArgs) -> Run {
     if since.is_some_and(|s| s >= until) {
         return Err(Failure::Usage("`--since` must be before `--until`".into()));
     }
-    let period = ledger::Period { since: until, until, subject: a.subject };
-    let (h, stats) = history::run(&a.paths, since, period).map_err(|e| Failure::Io(format!("{e:#}")))?;
+    let (h, stats) = history::run(&a.paths, since, until, a.subject).map_err(|e| Failure::Io(format!("{e:#}")))?;
     eprintln!(
         "history: {} commit(s), {} distinct blob(s), {} parse(s), {} binding(s)",
         stats.commits,

@@ -286,11 +286,8 @@ fn rule(rule: String, change: String, policies: Vec<&Policy>, base: &Model, who:
 fn group_changes(base: &Model, head: &Model, who: Who<'_>) -> Vec<RuleChange> {
     let mut out = Vec::new();
     for (name, g) in &head.groups {
-        let lower = |g: &crate::ir::Group| -> BTreeSet<String> {
-            g.members.iter().map(|(m, _)| m.to_ascii_lowercase()).collect()
-        };
-        let was = base.groups.get(name).map(|g| lower(g)).unwrap_or_default();
-        let now = lower(g);
+        let was = base.groups.get(name).map(|g| g.logins()).unwrap_or_default();
+        let now = g.logins();
         let added: Vec<&str> = now.difference(&was).map(|m| m.strip_prefix("user:").unwrap_or(m)).collect();
         let reference = format!("group:{name}");
         let policies: Vec<&Policy> = base
@@ -373,9 +370,7 @@ fn approvers(policy: &Policy, model: &Model, before: Option<&Model>) -> (BTreeSe
             people.insert(a.to_ascii_lowercase());
             continue;
         };
-        let members = |m: &Model| -> Option<BTreeSet<String>> {
-            m.groups.get(g).map(|g| g.members.iter().map(|(u, _)| u.to_ascii_lowercase()).collect())
-        };
+        let members = |m: &Model| m.groups.get(g).map(|g| g.logins());
         let now = members(model).unwrap_or_default();
         let then = before.and_then(members);
         for m in now {

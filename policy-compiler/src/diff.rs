@@ -326,9 +326,7 @@ fn approval(a: &Binding, c: &mut Changes<'_>) {
 /// may approve (high risk, as a weakened approval); members removed narrow it.
 fn approver_groups(base: &Model, head: &Model, c: &mut Changes<'_>) {
     let Some(approval) = &c.b.policy.approval else { return };
-    let members = |m: &Model, g: &str| -> std::collections::BTreeSet<String> {
-        m.groups.get(g).map(|g| g.members.iter().map(|(u, _)| u.to_ascii_lowercase()).collect()).unwrap_or_default()
-    };
+    let members = |m: &Model, g: &str| m.groups.get(g).map(|g| g.logins()).unwrap_or_default();
     for g in approval.approvers.iter().filter_map(|a| a.strip_prefix("group:")) {
         let (old, new) = (members(base, g), members(head, g));
         let added: Vec<&String> = new.difference(&old).collect();

@@ -126,21 +126,19 @@ pub fn html(h: &History) -> String {
         h.bindings.iter().flat_map(|e| e.steps.iter().map(move |s| (e, s))).collect();
     rows.sort_by(|a, b| (a.1.commit.time, &a.0.binding).cmp(&(b.1.commit.time, &b.0.binding)));
     let mut steps = String::new();
-    {
-        for (e, s) in rows {
-            let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind.as_str()).collect();
-            let _ = write!(
-                steps,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(short(&s.commit.hash)),
-                s.commit.time,
-                esc(&s.commit.author),
-                esc(&e.binding),
-                esc(&e.subject),
-                esc(&kinds.join(", ")),
-                esc(&s.commit.approved_by.join(", "))
-            );
-        }
+    for (e, s) in rows {
+        let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind.as_str()).collect();
+        let _ = write!(
+            steps,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(short(&s.commit.hash)),
+            s.commit.time,
+            esc(&s.commit.author),
+            esc(&e.binding),
+            esc(&e.subject),
+            esc(&kinds.join(", ")),
+            esc(&s.commit.approved_by.join(", "))
+        );
     }
     let title = format!("Access history {} → {}", h.since, h.until);
     format!(

@@ -19,7 +19,7 @@ pub use html::html;
 
 use crate::diff::{self, Change};
 use crate::explain::subject_matches;
-use crate::ir::{active_intervals, Binding, Model};
+use crate::ir::{active_intervals, push_merged, Binding, Model};
 use crate::target::{Feature, How, Target};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, Serializer};
@@ -273,14 +273,7 @@ fn scheduled(b: &Binding, from: Timestamp, to: Timestamp, how: How, end: How) ->
             let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
             for (a, z) in open {
                 let z = z.checked_add(session).unwrap_or(z).min(last);
-                let (a, z) = (a.max(from), z.min(to));
-                if a >= z {
-                    continue;
-                }
-                match out.last_mut() {
-                    Some(last) if last.1 >= a => last.1 = last.1.max(z),
-                    _ => out.push((a, z)),
-                }
+                push_merged(&mut out, a.max(from), z.min(to));
             }
             out
         }

@@ -12,7 +12,7 @@ mod window;
 pub use grant::{is_wildcard, Block, Grant, Part};
 pub use http::HttpRule;
 pub use schedule::Schedule;
-pub use window::{active_intervals, DaySet, Window};
+pub use window::{active_intervals, push_merged, DaySet, Window};
 
 use crate::source::Span;
 use jiff::Timestamp;
@@ -36,6 +36,13 @@ pub struct Group {
     pub span: Span,
     /// `user:LOGIN` members, each once, in the order given.
     pub members: Vec<(String, Span)>,
+}
+
+impl Group {
+    /// The members as approvers compare them: `user:LOGIN`, lower-cased.
+    pub fn logins(&self) -> std::collections::BTreeSet<String> {
+        self.members.iter().map(|(m, _)| m.to_ascii_lowercase()).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

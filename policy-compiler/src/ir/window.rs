@@ -118,16 +118,21 @@ pub fn active_intervals(windows: &[Window], from: Timestamp, until: Timestamp) -
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for (a, z) in raw {
         let (Ok(a), Ok(z)) = (Timestamp::from_second(a), Timestamp::from_second(z)) else { continue };
-        let (a, z) = (a.max(from), z.min(until));
-        if a >= z {
-            continue;
-        }
-        match out.last_mut() {
-            Some(last) if last.1 >= a => last.1 = last.1.max(z),
-            _ => out.push((a, z)),
-        }
+        push_merged(&mut out, a.max(from), z.min(until));
     }
     out
+}
+
+/// Append `[a, z)` to intervals sorted by start, joining it to the last
+/// one when they touch or overlap; an empty interval is dropped.
+pub fn push_merged(out: &mut Vec<(Timestamp, Timestamp)>, a: Timestamp, z: Timestamp) {
+    if a >= z {
+        return;
+    }
+    match out.last_mut() {
+        Some(last) if last.1 >= a => last.1 = last.1.max(z),
+        _ => out.push((a, z)),
+    }
 }
 
 /// Offset segments followed per window: more than enough for any range a

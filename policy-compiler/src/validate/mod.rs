@@ -94,7 +94,7 @@ pub fn possible_approvers(b: &Binding, groups: &GroupMap) -> Option<BTreeSet<Str
     let mut out = BTreeSet::new();
     for a in &approval.approvers {
         match a.strip_prefix("group:") {
-            Some(g) => out.extend(groups.get(g)?.members.iter().map(|(m, _)| m.to_ascii_lowercase())),
+            Some(g) => out.extend(groups.get(g)?.logins()),
             None => {
                 out.insert(a.to_ascii_lowercase());
             }
